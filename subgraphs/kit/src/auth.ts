@@ -1,0 +1,70 @@
+import { generateKeyPairSync, timingSafeEqual, createHash } from 'node:crypto';
+import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+
+/** The signed-in user a request or subscription acts for. */
+export interface Viewer {
+  id: string;
+  /** When the access token that identified them stops being valid. */
+  expiresAt: Date;
+}
+
+const ISSUER = 'chirpchat';
+const ALGORITHM = 'EdDSA';
+
+/** Outcome of reading a bearer token: expected failures are values, not exceptions. */
+export type TokenCheck = { ok: true; viewer: Viewer } | { ok: false; reason: 'missing' | 'expired' | 'invalid' };
+
+export type TokenVerifier = (authorization: string | undefined | null) => Promise<TokenCheck>;
+
+/** Verifies access tokens with the public key; every service holds one, only users holds the private key. */
+export async function createTokenVerifier(publicKeyPem: string): Promise<TokenVerifier> {
+  const key = await importSPKI(publicKeyPem, ALGORITHM);
+  return async (authorization) => {
+    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+    if (!token) return { ok: false, reason: 'missing' };
+    try {
+      const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: [ALGORITHM] });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
+      return { ok: true, viewer: { id: payload.sub, expiresAt: new Date(payload.exp * 1000) } };
+    } catch (error) {
+      return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+    }
+  };
+}
+
+export type TokenSigner = (userId: string) => Promise<{ token: string; expiresAt: Date }>;
+
+/** Signs short-lived access tokens; only the users subgraph calls this. */
+export async function createTokenSigner(privateKeyPem: string, ttlSeconds: number): Promise<TokenSigner> {
+  const key = await importPKCS8(privateKeyPem, ALGORITHM);
+  return async (userId) => {
+    const expiresAt = new Date(Math.floor(Date.now() / 1000 + ttlSeconds) * 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(key);
+    return { token, expiresAt };
+  };
+}
+
+/** A fresh Ed25519 key pair in PEM, for the embedded mode, tests and `npm run keys`. */
+export function generateSigningKeys(): { publicKey: string; privateKey: string } {
+  return generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+}
+
+/** Compares secrets in constant time, whatever their lengths. */
+export function secretsEqual(given: string | undefined | null, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The header (HTTP) and connection parameter (WebSocket) that carry the router secret to subgraphs. */
+export const ROUTER_SECRET_HEADER = 'x-chirpchat-router-secret';

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+
+export * from './auth.js';
+export * from './bus.js';
+export * from './channel.js';
+export * from './config.js';
+export * from './context.js';
+export * from './database.js';
+export * from './errors.js';
+export * from './federation.js';
+export * from './logger.js';
+export * from './scalars.js';
+export * from './server.js';

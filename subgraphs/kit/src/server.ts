@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ROUTER_SECRET_HEADER, secretsEqual, type TokenVerifier } from './auth.js';
+import type { RequestContext } from './context.js';
+import { isPublicError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface SubgraphServerOptions {
+  /** The subgraph's name as composition knows it (`users`, `chat`, …). */
+  name: string;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  /** Shared with the router: subgraphs answer nobody else. */
+  routerSecret: string;
+  verifyToken: TokenVerifier;
+  logger: Logger;
+  /** Hides internal error details and turns introspection off. */
+  production: boolean;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** Runs after the HTTP and WebSocket servers have closed. */
+  onClose?: () => Promise<void>;
+}
+
+export interface RunningServer {
+  /** Starts listening; resolves with the GraphQL endpoint's URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  readonly httpServer: Server;
+}
+
+/**
+ * Serves a subgraph: queries and mutations over HTTP (Apollo Server), subscriptions over
+ * graphql-ws on the same path, `GET /health`. Only the router may call it (router secret),
+ * and the user's token is checked here again.
+ */
+export function createSubgraphServer(options: SubgraphServerOptions): RunningServer {
+  const { logger, orm, verifyToken } = options;
+  const app = express();
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  async function contextFor(authorization: string | undefined | null): Promise<RequestContext> {
+    const check = await verifyToken(authorization);
+    return {
+      viewer: check.ok ? check.viewer : null,
+      authProblem: check.ok ? null : check.reason,
+      em: orm.em.fork(),
+      logger,
+      authorization: authorization ?? null,
+    };
+  }
+
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (isPublicError(formatted)) return formatted;
+    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
+    return options.production
+      ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...(formatted.path ? { path: formatted.path } : {}) }
+      : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+  };
+
+  const wsCleanup = useServer<Record<string, unknown>>(
+    {
+      schema: options.schema,
+      onConnect: (ctx) => secretsEqual(ctx.connectionParams?.routerSecret as string | undefined, options.routerSecret),
+      context: (_ctx, _id, payload) => contextFor(payload.extensions?.authorization as string | undefined),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+    },
+    wsServer,
+  );
+
+  const drainWebSockets: ApolloServerPlugin = {
+    async serverWillStart() {
+      return { drainServer: async () => wsCleanup.dispose() };
+    },
+  };
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+  });
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      res.json({ status: 'ok', service: options.name });
+    } catch (error) {
+      logger.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', service: options.name });
+    }
+  });
+
+  let started = false;
+  return {
+    httpServer,
+    async listen() {
+      await apollo.start();
+      started = true;
+      app.use(
+        '/graphql',
+        (req, res, next) => {
+          if (secretsEqual(req.get(ROUTER_SECRET_HEADER), options.routerSecret)) return next();
+          res.status(401).json({ errors: [{ message: 'Subgraphs answer only the router.', extensions: { code: 'UNAUTHENTICATED' } }] });
+        },
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(options.port ?? 0, options.host ?? '0.0.0.0', () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/graphql`;
+      logger.info({ subgraph: options.name, url }, 'subgraph listening');
+      return url;
+    },
+    async close() {
+      if (started) await apollo.stop();
+      else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await options.onClose?.();
+    },
+  };
+}
