@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121000000_init } from './Migration20261121000000_init.js';
+
+/** Every committed migration, oldest first; the kit applies the missing ones at start-up. */
+export const migrations: MigrationObject[] = [{ name: 'Migration20261121000000_init', class: Migration20261121000000_init }];

@@ -1,0 +1,74 @@
+import type { GraphQLSchema } from 'graphql';
+import {
+  createSubgraphServer,
+  createTokenSigner,
+  createTokenVerifier,
+  openDatabase,
+  type Logger,
+  type RunningServer,
+} from '@chirpchat/kit';
+import { migrations } from '../migrations/index.js';
+import { RefreshToken } from './entities/refresh-token.entity.js';
+import { User } from './entities/user.entity.js';
+import { buildSchemaFor } from './schema.js';
+import { AccountService } from './services/account.service.js';
+import { PasswordService } from './services/password.service.js';
+import { SessionService } from './services/session.service.js';
+import { UserService } from './services/user.service.js';
+
+export interface UsersOptions {
+  /** PostgreSQL; the subgraph keeps its tables in the `users` schema. */
+  databaseUrl: string;
+  /** Shared with the router: requests without it are refused. */
+  routerSecret: string;
+  /** PEM (SPKI) Ed25519 public key that verifies access tokens. */
+  jwtPublicKey: string;
+  /** PEM (PKCS#8) Ed25519 private key; only this subgraph signs access tokens. */
+  jwtPrivateKey: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  logger: Logger;
+  /** Hides internal errors and turns introspection off. */
+  production: boolean;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** @default 0 (a free port) */
+  port?: number;
+}
+
+/**
+ * Builds the users subgraph: opens the database and applies the committed migrations, wires
+ * the services, and returns the server (not yet listening). `close()` also closes the ORM.
+ */
+export async function createUsers(options: UsersOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const orm = await openDatabase({ url: options.databaseUrl, schema: 'users', entities: [User, RefreshToken], migrations, logger });
+  try {
+    const sessions = new SessionService({
+      signAccessToken: await createTokenSigner(options.jwtPrivateKey, options.accessTokenTtlSeconds),
+      refreshTokenTtlDays: options.refreshTokenTtlDays,
+      logger,
+    });
+    const services = { accounts: new AccountService(new PasswordService(), sessions), sessions, users: new UserService() };
+    return createSubgraphServer({
+      name: 'users',
+      schema: await buildSchemaFor(services),
+      orm,
+      routerSecret: options.routerSecret,
+      verifyToken: await createTokenVerifier(options.jwtPublicKey),
+      logger,
+      production: options.production,
+      host: options.host,
+      port: options.port,
+      onClose: () => orm.close(),
+    });
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+}
+
+/** The subgraph schema without any database, for printing SDL and composition. */
+export function buildUsersSchema(): Promise<GraphQLSchema> {
+  return buildSchemaFor();
+}

@@ -1,0 +1,60 @@
+import { ConfigError, createLogger, readConfig, runMain } from '@chirpchat/kit';
+import { createUsers } from './index.js';
+
+/** The users subgraph as a process of its own (real services; the embedded mode runs it in the router). */
+void runMain(async () => {
+  // Read first: without a database nothing else matters, so it is the variable to name.
+  const { DATABASE_URL: databaseUrl } = readConfig(['DATABASE_URL'], process.env);
+  if (!databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required to run the users subgraph on its own (npm start runs everything with an embedded database)',
+    );
+  }
+  const config = readConfig(
+    [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'HOST',
+      'PORT',
+      'ROUTER_SECRET',
+      'JWT_PUBLIC_KEY',
+      'JWT_PRIVATE_KEY',
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'REFRESH_TOKEN_TTL_DAYS',
+    ],
+    process.env,
+    { PORT: '4001' },
+  );
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'users' });
+  const server = await createUsers({
+    databaseUrl,
+    routerSecret: config.ROUTER_SECRET,
+    jwtPublicKey: config.JWT_PUBLIC_KEY,
+    jwtPrivateKey: config.JWT_PRIVATE_KEY,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    logger,
+    production: config.NODE_ENV === 'production',
+    host: config.HOST,
+    port: config.PORT,
+  });
+  const url = await server.listen();
+  logger.info({ url }, 'users subgraph ready');
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+});

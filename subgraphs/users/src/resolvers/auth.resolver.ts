@@ -1,0 +1,44 @@
+import type { RequestContext } from '@chirpchat/kit';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { LoginInput } from '../inputs/login.input.js';
+import { RegisterInput } from '../inputs/register.input.js';
+import type { AccountService } from '../services/account.service.js';
+import type { SessionService } from '../services/session.service.js';
+import { AuthPayload } from '../types/auth-payload.type.js';
+import { markSignedIn } from './self.js';
+
+/** Sign-up, sign-in and sessions: the mutations that need no access token. */
+@Resolver()
+export class AuthResolver {
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Mutation((_returns) => AuthPayload)
+  async register(@Arg('input', (_type) => RegisterInput) input: RegisterInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
+    return signedIn(context, await this.accounts.register(context.em, input));
+  }
+
+  @Mutation((_returns) => AuthPayload)
+  async login(@Arg('input', (_type) => LoginInput) input: LoginInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
+    return signedIn(context, await this.accounts.login(context.em, input));
+  }
+
+  /** Rotates: the token given is spent; replaying a spent token signs its whole family out. */
+  @Mutation((_returns) => AuthPayload)
+  async refreshSession(@Arg('refreshToken', (_type) => String) refreshToken: string, @Ctx() context: RequestContext): Promise<AuthPayload> {
+    return signedIn(context, await this.sessions.refresh(context.em, refreshToken));
+  }
+
+  /** Revokes the session the token belongs to; false when the token is not known at all. */
+  @Mutation((_returns) => Boolean)
+  logout(@Arg('refreshToken', (_type) => String) refreshToken: string, @Ctx() context: RequestContext): Promise<boolean> {
+    return this.sessions.logout(context.em, refreshToken);
+  }
+}
+
+function signedIn(context: RequestContext, payload: AuthPayload): AuthPayload {
+  markSignedIn(context, payload.user.id);
+  return payload;
+}

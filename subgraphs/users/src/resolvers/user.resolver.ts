@@ -1,0 +1,42 @@
+import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../entities/user.entity.js';
+import { SearchUsersArgs } from '../inputs/search-users.args.js';
+import { UpdateProfileInput } from '../inputs/update-profile.input.js';
+import type { UserService } from '../services/user.service.js';
+import { isSelf } from './self.js';
+
+/** Profiles: the viewer's own, other people's, and finding people. */
+@Resolver((_of) => User)
+export class UserResolver {
+  constructor(private readonly users: UserService) {}
+
+  /** The signed-in user, or null without a valid access token. */
+  @Query((_returns) => User, { nullable: true })
+  async me(@Ctx() context: RequestContext): Promise<User | null> {
+    return context.viewer ? this.users.byId(context.em, context.viewer.id) : null;
+  }
+
+  @Query((_returns) => User, { nullable: true })
+  user(@Arg('id', (_type) => ID) id: string, @Ctx() context: RequestContext): Promise<User | null> {
+    requireViewer(context);
+    return this.users.byId(context.em, id);
+  }
+
+  @Query((_returns) => [User])
+  searchUsers(@Args((_type) => SearchUsersArgs) { query, first }: SearchUsersArgs, @Ctx() context: RequestContext): Promise<User[]> {
+    requireViewer(context);
+    return this.users.search(context.em, query, first);
+  }
+
+  @Mutation((_returns) => User)
+  updateProfile(@Arg('input', (_type) => UpdateProfileInput) input: UpdateProfileInput, @Ctx() context: RequestContext): Promise<User> {
+    return this.users.updateProfile(context.em, requireViewer(context).id, input);
+  }
+
+  /** Only people themselves see their email address. */
+  @FieldResolver((_returns) => String, { nullable: true, description: 'Only for the viewer themself, else null.' })
+  email(@Root() user: User, @Ctx() context: RequestContext): string | null {
+    return isSelf(context, user.id) ? user.email : null;
+  }
+}

@@ -1,0 +1,65 @@
+import { raw } from '@mikro-orm/core';
+import { BadUserInputError, NotFoundError, type EntityManager } from '@chirpchat/kit';
+import { User } from '../entities/user.entity.js';
+import { normalizeDisplayName } from './profile.rules.js';
+import { UserLoader } from './user-loader.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const SEARCH_QUERY_MAX = 64;
+export const SEARCH_FIRST_MAX = 50;
+
+/** Reading and editing profiles. Access rules (who may ask) are the resolvers' part. */
+export class UserService {
+  /** One loader per request's EntityManager, so batches never mix requests. */
+  private readonly loaders = new WeakMap<EntityManager, UserLoader>();
+
+  /** The user with this id, or null — also for ids that are not UUIDs, which no user has. */
+  byId(em: EntityManager, id: string): Promise<User | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    let loader = this.loaders.get(em);
+    if (!loader) this.loaders.set(em, (loader = new UserLoader(em)));
+    return loader.load(id.toLowerCase());
+  }
+
+  /**
+   * Users whose username or display name contains `query` (case-insensitive), exact matches
+   * first, then those that start with it, then by username. Nobody is left out, the viewer
+   * included: a client filters what it does not want.
+   * @throws BadUserInputError when `query` is blank or longer than 64, or `first` is not 1–50
+   */
+  async search(em: EntityManager, query: string, first: number): Promise<User[]> {
+    const text = query.trim();
+    if (text.length < 1 || text.length > SEARCH_QUERY_MAX) {
+      throw new BadUserInputError(`Search for 1 to ${SEARCH_QUERY_MAX} characters.`, 'query');
+    }
+    if (!Number.isInteger(first) || first < 1 || first > SEARCH_FIRST_MAX) {
+      throw new BadUserInputError(`Ask for 1 to ${SEARCH_FIRST_MAX} users at a time.`, 'first');
+    }
+    const escaped = text.replace(/[\\%_]/g, '\\$&');
+    const lower = text.toLowerCase();
+    const rank = raw(
+      (alias) =>
+        `case when ${alias}.username = ? or lower(${alias}.display_name) = ? then 0 ` +
+        `when ${alias}.username ilike ? or ${alias}.display_name ilike ? then 1 else 2 end`,
+      [lower, lower, `${escaped}%`, `${escaped}%`],
+    );
+    return em.find(
+      User,
+      { $or: [{ username: { $ilike: `%${escaped}%` } }, { displayName: { $ilike: `%${escaped}%` } }] },
+      { orderBy: [{ [rank]: 'asc' }, { username: 'asc' }], limit: first },
+    );
+  }
+
+  /**
+   * Applies the fields that are given; a missing or null field keeps its value.
+   * @throws BadUserInputError when a given display name breaks the rules
+   */
+  async updateProfile(em: EntityManager, userId: string, changes: { displayName?: string | null }): Promise<User> {
+    const displayName = changes.displayName == null ? undefined : normalizeDisplayName(changes.displayName);
+    const user = await this.byId(em, userId);
+    if (!user) throw new NotFoundError('Your account no longer exists: sign in again.');
+    if (displayName !== undefined) user.displayName = displayName;
+    await em.flush();
+    return user;
+  }
+}

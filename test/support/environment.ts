@@ -1,0 +1,62 @@
+import { createConnection } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createLogger, startEmbeddedPostgres, type EmbeddedDatabase } from '@chirpchat/kit';
+
+/**
+ * Where the tests find PostgreSQL and Redis: the real servers when they answer (always on CI,
+ * where `CI=true` makes them required), otherwise an embedded PostgreSQL and the in-memory bus.
+ */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ci = process.env.CI === 'true';
+const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) || 5432, timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+let embedded: Promise<EmbeddedDatabase> | undefined;
+
+async function adminDatabaseUrl(): Promise<string> {
+  if (await reachable(adminUrl)) return adminUrl;
+  if (ci) throw new Error(`CI=true but PostgreSQL does not answer at ${adminUrl}`);
+  embedded ??= startEmbeddedPostgres(path.join(repoRoot, '.data', 'test-pg'), createLogger({ level: 'warn' }));
+  return (await embedded).url;
+}
+
+/** A fresh, empty database for one test file; `drop()` removes it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = await adminDatabaseUrl();
+  const name = `chirpchat_t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** The Redis URL when a Redis server answers, `undefined` (in-memory bus) when none does outside CI. */
+export async function testRedisUrl(): Promise<string | undefined> {
+  if (await reachable(redisUrl)) return redisUrl;
+  if (ci) throw new Error(`CI=true but Redis does not answer at ${redisUrl}`);
+  return undefined;
+}
