@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
@@ -88,9 +89,11 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: !options.production,
+    // The process's own signal handler closes the ORM and bus after the server.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !options.production,
     formatError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled()],
   });
 
   app.get('/health', async (_req, res) => {

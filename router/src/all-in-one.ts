@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  createBus,
+  createLogger,
+  generateSigningKeys,
+  readConfig,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+  type Logger,
+} from '@chirpchat/kit';
+import { createUsers } from '@chirpchat/users';
+import { createChat } from '@chirpchat/chat';
+import { createRouter } from './router.js';
+import { repoRoot, supergraphPath } from './paths.js';
+
+export interface AllInOne {
+  /** The router's GraphQL endpoint. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product in one process: every subgraph on a loopback port behind the router on
+ * `PORT`. Real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set; otherwise an
+ * embedded PostgreSQL under DATA_DIR and an in-memory bus (one process only).
+ */
+export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promise<AllInOne> {
+  const config = readConfig(
+    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_DAYS'],
+    env,
+    { PORT: '4000' },
+  );
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const production = config.NODE_ENV === 'production';
+  const dataDir = path.resolve(repoRoot, config.DATA_DIR);
+  const keys = await signingKeys(env, dataDir, logger);
+  const routerSecret = env.ROUTER_SECRET || randomBytes(32).toString('base64url');
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(path.join(dataDir, 'pg'), logger);
+    databaseUrl = embedded.url;
+    logger.info('DATABASE_URL is not set: using the embedded PostgreSQL (data under %s)', path.join(dataDir, 'pg'));
+  }
+  if (!config.REDIS_URL) {
+    logger.info('REDIS_URL is not set: live events use an in-memory bus, so only this one process can serve subscriptions');
+  }
+  const bus = createBus({ redisUrl: config.REDIS_URL });
+  const common = { databaseUrl, routerSecret, jwtPublicKey: keys.publicKey, production, host: '127.0.0.1', port: 0 };
+
+  const users = await createUsers({
+    ...common,
+    jwtPrivateKey: keys.privateKey,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    logger: logger.child({ service: 'users' }),
+  });
+  const usersUrl = await users.listen();
+  const chat = await createChat({ ...common, usersUrl, bus, logger: logger.child({ service: 'chat' }) });
+  const chatUrl = await chat.listen();
+  const router = await createRouter({
+    supergraphSdl: await readFile(supergraphPath, 'utf8'),
+    subgraphUrls: { users: usersUrl, chat: chatUrl },
+    routerSecret,
+    jwtPublicKey: keys.publicKey,
+    logger: logger.child({ service: 'router' }),
+    production,
+    host: config.HOST,
+    port: config.PORT,
+  });
+  const url = await router.listen();
+  logger.info(`ChirpChat is up: GraphQL at ${url.replace('127.0.0.1', 'localhost')}, health at ${new URL('/health', url).toString().replace('127.0.0.1', 'localhost')}`);
+
+  return {
+    url,
+    async close() {
+      await router.close();
+      await chat.close();
+      await users.close();
+      await bus.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** JWT_PRIVATE_KEY / JWT_PUBLIC_KEY when set; otherwise a pair generated once and kept under DATA_DIR. */
+async function signingKeys(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<{ publicKey: string; privateKey: string }> {
+  if (env.JWT_PRIVATE_KEY || env.JWT_PUBLIC_KEY) {
+    const { JWT_PUBLIC_KEY, JWT_PRIVATE_KEY } = readConfig(['JWT_PUBLIC_KEY', 'JWT_PRIVATE_KEY'], env);
+    return { publicKey: JWT_PUBLIC_KEY, privateKey: JWT_PRIVATE_KEY };
+  }
+  const dir = path.join(dataDir, 'keys');
+  const files = { publicKey: path.join(dir, 'jwt-public.pem'), privateKey: path.join(dir, 'jwt-private.pem') };
+  try {
+    return { publicKey: await readFile(files.publicKey, 'utf8'), privateKey: await readFile(files.privateKey, 'utf8') };
+  } catch {
+    const keys = generateSigningKeys();
+    await mkdir(dir, { recursive: true });
+    await writeFile(files.privateKey, keys.privateKey, { mode: 0o600 });
+    await writeFile(files.publicKey, keys.publicKey);
+    logger.info({ dir }, 'generated a JWT signing key pair');
+    return keys;
+  }
+}

@@ -1,0 +1,161 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloGateway } from '@apollo/gateway';
+import express from 'express';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, type GraphQLFormattedError } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createTokenVerifier, ErrorCode, isPublicError, type Logger, type RunningServer, type Viewer } from '@chirpchat/kit';
+import { SubgraphDataSource, type RouterContext } from './data-sources.js';
+import { healthHandler } from './health.js';
+import { SubscriptionExecutor } from './subscriptions/subscription-executor.js';
+import { UpstreamPool } from './subscriptions/upstream.js';
+
+export interface RouterOptions {
+  /** The composed supergraph (schema/supergraph.graphql). */
+  supergraphSdl: string;
+  /** Subgraph name → its GraphQL endpoint over HTTP; the WebSocket endpoint is the same path. */
+  subgraphUrls: Record<string, string>;
+  routerSecret: string;
+  jwtPublicKey: string;
+  logger: Logger;
+  /** Hides internal error details and turns introspection off. */
+  production: boolean;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** Adds routes (static web app, media paths) before the router's own. */
+  extend?: (app: express.Express) => void;
+}
+
+interface SocketExtra extends Record<PropertyKey, unknown> {
+  viewer?: Viewer;
+  authorization?: string;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * The router: @apollo/gateway answers queries and mutations on `POST /graphql`; graphql-ws on
+ * the same path runs subscriptions across the subgraphs (see SubscriptionExecutor).
+ */
+export async function createRouter(options: RouterOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const verifyToken = await createTokenVerifier(options.jwtPublicKey);
+  const dataSources = Object.fromEntries(
+    Object.entries(options.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(url, options.routerSecret)]),
+  );
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name }) => {
+      const url = options.subgraphUrls[name];
+      if (!url) throw new Error(`The supergraph names subgraph "${name}" but no URL is configured for it`);
+      return new SubgraphDataSource(url, options.routerSecret);
+    },
+    logger,
+  });
+  const upstream = new UpstreamPool(options.subgraphUrls, options.routerSecret, logger);
+  const subscriptions = new SubscriptionExecutor(options.supergraphSdl, dataSources, upstream, logger);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (isPublicError(formatted)) return formatted;
+    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
+    return options.production
+      ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
+      : { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+
+  const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
+    {
+      schema: subscriptions.apiSchema,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
+        if (!check.ok) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.viewer = check.viewer;
+        ctx.extra.authorization = authorization as string;
+        // The socket lives no longer than the token that opened it.
+        ctx.extra.expiryTimer = setTimeout(
+          () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'),
+          Math.max(0, check.viewer.expiresAt.getTime() - Date.now()),
+        );
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onSubscribe: (_ctx, _id, payload) => {
+        const document = parseOrNull(payload.query);
+        const operation = document && getOperationAST(document, payload.operationName);
+        if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+        }
+        return undefined;
+      },
+      context: (ctx): RouterContext => ({ authorization: ctx.extra.authorization ?? null }),
+      subscribe: (args) => subscriptions.subscribe(args, args.contextValue as RouterContext),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+    },
+    wsServer,
+  );
+
+  const drainWebSockets: ApolloServerPlugin = {
+    async serverWillStart() {
+      return { drainServer: async () => wsCleanup.dispose() };
+    },
+  };
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: !options.production,
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+  });
+
+  app.get('/health', healthHandler(options.subgraphUrls));
+  options.extend?.(app);
+
+  let started = false;
+  return {
+    httpServer,
+    async listen() {
+      await apollo.start();
+      started = true;
+      app.use(
+        '/graphql',
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, { context: async ({ req }) => ({ authorization: req.headers.authorization ?? null }) }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(options.port ?? 0, options.host ?? '0.0.0.0', () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/graphql`;
+      logger.info({ url }, 'router listening');
+      return url;
+    },
+    async close() {
+      if (started) await apollo.stop();
+      else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await upstream.close();
+    },
+  };
+}
+
+function parseOrNull(query: string) {
+  try {
+    return parse(query);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121000000_init } from './Migration20261121000000_init.js';
+
+/** The chat schema's migrations, oldest first; `openDatabase` applies those not yet applied. */
+export const chatMigrations: MigrationObject[] = [{ name: 'Migration20261121000000_init', class: Migration20261121000000_init }];

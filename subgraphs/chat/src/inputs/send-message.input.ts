@@ -1,0 +1,14 @@
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType('SendMessageInput')
+export class SendMessageInput {
+  @Field((_type) => ID)
+  conversationId!: string;
+
+  /** The sender's idempotency key: sending the same one again returns the first message. */
+  @Field((_type) => String)
+  clientId!: string;
+
+  @Field((_type) => String, { nullable: true })
+  text?: string | null;
+}

@@ -1,0 +1,43 @@
+import { buildFederatedSchema } from '@chirpchat/kit';
+import type { GraphQLSchema } from 'graphql';
+import type { PubSub } from 'type-graphql';
+import { ChatContainer } from './container.js';
+import { resolveConversationReference } from './resolvers/conversation.reference.js';
+import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { MemberResolver } from './resolvers/member.resolver.js';
+import { resolveMessageReference } from './resolvers/message.reference.js';
+import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
+import { MessageResolver } from './resolvers/message.resolver.js';
+
+/** The resolver classes that make up the chat subgraph. */
+export const chatResolvers = [ConversationResolver, MemberResolver, MessageResolver, MessageSubscriptionResolver] as const;
+
+/**
+ * type-graphql insists on a PubSub as soon as a subscription exists, even when each one brings
+ * its own `subscribe` function (ours read the bus through their services). Topic-based
+ * subscriptions are not used here, so this one refuses.
+ */
+const topicSubscriptionsUnused: PubSub = {
+  publish() {
+    throw new Error('The chat subgraph publishes through its Bus, not type-graphql topics.');
+  },
+  subscribe() {
+    throw new Error('Chat subscriptions use their own subscribe functions, not type-graphql topics.');
+  },
+};
+
+/**
+ * Builds the chat subgraph schema, wired to the given container's resolvers and services
+ * (an empty container yields a schema fit only for printing SDL).
+ */
+export async function buildSchemaWith(container: ChatContainer): Promise<GraphQLSchema> {
+  const schema = await buildFederatedSchema(
+    { resolvers: chatResolvers, container, pubSub: topicSubscriptionsUnused },
+    {
+      Conversation: { __resolveReference: resolveConversationReference },
+      Message: { __resolveReference: resolveMessageReference },
+    },
+  );
+  container.attachTo(schema);
+  return schema;
+}

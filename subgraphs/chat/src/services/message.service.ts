@@ -1,0 +1,173 @@
+import { BadUserInputError, ConflictError, isUniqueViolation, NotFoundError, type EntityManager, type Viewer } from '@chirpchat/kit';
+import type { Conversation } from '../entities/conversation.entity.js';
+import { Message } from '../entities/message.entity.js';
+import type { SendMessageInput } from '../inputs/send-message.input.js';
+import type { MessageConnection } from '../types/message-connection.type.js';
+import { isUuid } from './ids.js';
+import type { MembershipService } from './membership.service.js';
+import type { MessageEventsService } from './message-events.service.js';
+import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
+
+const MAX_CLIENT_ID = 64;
+const MAX_TEXT = 10_000;
+const MAX_PAGE = 100;
+const MAX_SINCE = 500;
+
+/** Which part of the history a page covers; see API.md, "Paging". */
+export interface PageRequest {
+  first?: number | null;
+  before?: string | null;
+  after?: string | null;
+}
+
+/** Sending messages and reading a conversation's history. */
+export class MessageService {
+  constructor(
+    private readonly membership: MembershipService,
+    private readonly events: MessageEventsService,
+  ) {}
+
+  /**
+   * Stores a message with the next `seq` and tells the members, after the commit. The same
+   * (sender, clientId) again returns the first message unchanged: no new seq, no event.
+   * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError, or ConflictError
+   *   when the clientId was already used in another conversation
+   */
+  async send(em: EntityManager, viewer: Viewer, input: SendMessageInput): Promise<Message> {
+    const clientId = input.clientId.trim();
+    if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) {
+      throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
+    }
+    const text = input.text?.trim() ?? '';
+    if (text === '') throw new BadUserInputError('A message needs text.', 'text');
+    if ([...text].length > MAX_TEXT)
+      throw new BadUserInputError(`A message can have at most ${MAX_TEXT.toLocaleString('en')} characters.`, 'text');
+    const { conversation } = await this.membership.require(em, input.conversationId, viewer.id);
+
+    const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
+    if (earlier) return this.sameConversation(earlier, conversation.id);
+
+    let message: Message;
+    try {
+      message = await em.transactional(async (tx) => {
+        // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
+        const [next] = await tx.execute<Array<{ last_seq: number; last_message_at: Date }>>(
+          `update "chat"."conversation" set "last_seq" = "last_seq" + 1, "last_message_at" = clock_timestamp()
+            where "id" = ? returning "last_seq", "last_message_at"`,
+          [conversation.id],
+        );
+        const stored = Object.assign(new Message(), {
+          conversationId: conversation.id,
+          seq: next!.last_seq,
+          clientId,
+          senderId: viewer.id,
+          text,
+          createdAt: new Date(next!.last_message_at),
+        });
+        await tx.insert(stored);
+        return stored;
+      });
+    } catch (error) {
+      // A concurrent retry with the same clientId won: the rollback returned our seq, so answer with theirs.
+      if (!isUniqueViolation(error)) throw error;
+      const first = await em.fork().findOne(Message, { senderId: viewer.id, clientId });
+      if (!first) throw error;
+      return this.sameConversation(em.merge(first), conversation.id);
+    }
+    em.merge(message);
+    await this.events.publishAdded(em, message);
+    return message;
+  }
+
+  /** @throws NotFoundError or ForbiddenError unless the viewer is in the message's conversation */
+  async get(em: EntityManager, viewer: Viewer, id: string): Promise<Message> {
+    const message = isUuid(id) ? await em.findOne(Message, id) : null;
+    if (!message) throw new NotFoundError('There is no message with this id.');
+    await this.membership.require(em, message.conversationId, viewer.id);
+    return message;
+  }
+
+  /** The message when the viewer may see it, else null: for `_entities`. */
+  async visible(em: EntityManager, viewer: Viewer, id: string): Promise<Message | null> {
+    const message = isUuid(id) ? await em.findOne(Message, id) : null;
+    if (!message || !(await this.membership.isMember(em, message.conversationId, viewer.id))) return null;
+    return message;
+  }
+
+  /** The newest message, if any. */
+  async last(em: EntityManager, conversation: Conversation): Promise<Message | null> {
+    if (conversation.lastSeq === 0) return null;
+    return em.findOne(Message, { conversationId: conversation.id, seq: conversation.lastSeq });
+  }
+
+  /**
+   * A page of history, ascending seq: the newest `first`, or the `first` just before or just
+   * after a cursor. The caller has already checked membership.
+   */
+  async page(em: EntityManager, conversation: Conversation, request: PageRequest): Promise<MessageConnection> {
+    const size = pageSize(request.first, 50, MAX_PAGE);
+    if (request.before != null && request.after != null) {
+      throw new BadUserInputError('Pass either before or after, not both.', 'before');
+    }
+    const before = request.before != null ? decodeMessageCursor(request.before, 'before') : null;
+    const after = request.after != null ? decodeMessageCursor(request.after, 'after') : null;
+    const conversationId = conversation.id;
+
+    let nodes: Message[];
+    let hasPreviousPage: boolean;
+    let hasNextPage: boolean;
+    if (after !== null) {
+      const found = await em.find(Message, { conversationId, seq: { $gt: after } }, { orderBy: { seq: 'asc' }, limit: size + 1 });
+      nodes = found.slice(0, size);
+      hasNextPage = found.length > size;
+      hasPreviousPage = await this.exists(em, conversationId, '<', nodes[0]?.seq ?? after + 1);
+    } else {
+      const found = await em.find(
+        Message,
+        { conversationId, ...(before !== null ? { seq: { $lt: before } } : {}) },
+        { orderBy: { seq: 'desc' }, limit: size + 1 },
+      );
+      nodes = found.slice(0, size).reverse();
+      hasPreviousPage = found.length > size;
+      hasNextPage = before !== null && (await this.exists(em, conversationId, '>', nodes.at(-1)?.seq ?? before - 1));
+    }
+    const edges = nodes.map((node) => ({ node, cursor: encodeMessageCursor(node.seq) }));
+    return {
+      edges,
+      pageInfo: { hasPreviousPage, hasNextPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  /**
+   * What a client missed: messages after `afterSeq`, ascending, at most `first`.
+   * @throws BadUserInputError, NotFoundError or ForbiddenError
+   */
+  async since(
+    em: EntityManager,
+    viewer: Viewer,
+    conversationId: string,
+    afterSeq: number,
+    first: number | null | undefined,
+  ): Promise<Message[]> {
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new BadUserInputError('afterSeq must be 0 or more.', 'afterSeq');
+    const size = pageSize(first, 200, MAX_SINCE);
+    await this.membership.require(em, conversationId, viewer.id);
+    return em.find(Message, { conversationId, seq: { $gt: afterSeq } }, { orderBy: { seq: 'asc' }, limit: size });
+  }
+
+  private sameConversation(message: Message, conversationId: string): Message {
+    if (message.conversationId !== conversationId) {
+      throw new ConflictError('This clientId was already used for a message in another conversation: use a new clientId.', 'clientId');
+    }
+    return message;
+  }
+
+  /** Whether any message lies beyond `seq` in the given direction. */
+  private async exists(em: EntityManager, conversationId: string, direction: '<' | '>', seq: number): Promise<boolean> {
+    const [row] = await em.execute<Array<{ found: boolean }>>(
+      `select exists (select 1 from "chat"."message" where "conversation_id" = ? and "seq" ${direction} ?) as "found"`,
+      [conversationId, seq],
+    );
+    return row?.found === true;
+  }
+}

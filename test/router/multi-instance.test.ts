@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeys } from '@chirpchat/kit';
+import { createTestDatabase, testRedisUrl } from '../support/environment.js';
+import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
+import { routerSecret, startProcess, stopProcess, waitForRedisSubscribers, type ServiceProcess } from '../support/stack.js';
+
+const redisUrl = await testRedisUrl();
+
+// Several instances share live events only through Redis: without one there is nothing to test.
+describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', () => {
+  const services: ServiceProcess[] = [];
+  let dropDatabase: () => Promise<void>;
+  let routerA: ServiceProcess;
+  let routerB: ServiceProcess;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    dropDatabase = database.drop;
+    const keys = generateSigningKeys();
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl!,
+      ROUTER_SECRET: routerSecret,
+      JWT_PUBLIC_KEY: keys.publicKey,
+      JWT_PRIVATE_KEY: keys.privateKey,
+    };
+    const users = await startProcess('users', 'subgraphs/users/dist/src/main.js', env);
+    services.push(users);
+    const [chatA, chatB] = await Promise.all([
+      startProcess('chat-a', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url }),
+      startProcess('chat-b', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url }),
+    ]);
+    services.push(chatA!, chatB!);
+    [routerA, routerB] = await Promise.all([
+      startProcess('router-a', 'router/dist/src/main.js', { ...env, USERS_URL: users.url, CHAT_URL: chatA!.url }),
+      startProcess('router-b', 'router/dist/src/main.js', { ...env, USERS_URL: users.url, CHAT_URL: chatB!.url }),
+    ]);
+    services.push(routerA, routerB);
+  });
+
+  afterAll(async () => {
+    await Promise.all(services.map(stopProcess));
+    await dropDatabase?.();
+  });
+
+  it('delivers to a subscriber on router A what was sent through router B', async () => {
+    const alice = await registerUser(routerB.url, 'alice');
+    const bob = await registerUser(routerA.url, 'bob');
+    const created = await graphql(routerB.url, `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id } }`, { peer: bob.id }, alice.accessToken);
+    const conversationId = created.data!.createConversation.id;
+
+    const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
+    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, { id: conversationId });
+    await waitForRedisSubscribers(redisUrl!, bob.id);
+
+    const sent = await graphql(routerB.url, `mutation($id: ID!) { sendMessage(input: { conversationId: $id, clientId: "x1", text: "across instances" }) { seq } }`, { id: conversationId }, alice.accessToken);
+    expect(sent.data?.sendMessage.seq).toBe(1);
+
+    const event = await live.next();
+    expect(event.data).toEqual({ messageAdded: { seq: 1, text: 'across instances', sender: { displayName: alice.displayName } } });
+    await live.close();
+    await client.dispose();
+  });
+
+  it('stops a service on a missing variable with a message naming it', async () => {
+    await expect(startProcess('chat-misconfigured', 'subgraphs/chat/dist/src/main.js', { ROUTER_SECRET: routerSecret })).rejects.toThrow(/DATABASE_URL|JWT_PUBLIC_KEY|REDIS_URL|USERS_URL/);
+  });
+});
