@@ -68,7 +68,11 @@ async function register(name) {
 
 const alice = await register('alice');
 const bob = await register('bob');
-const { createConversation } = await gql(`mutation($p: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$p] }) { id } }`, { p: bob.id }, alice.token);
+const { createConversation } = await gql(
+  `mutation($p: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$p] }) { id } }`,
+  { p: bob.id },
+  alice.token,
+);
 const conversationId = createConversation.id;
 
 /** Sends `count` messages one after another and times each until the subscriber has it. */
@@ -91,7 +95,11 @@ async function measure(label, client, query, extensions) {
   );
   // Warm up until the subscription is live, then measure.
   for (let i = 0; ; i++) {
-    await gql(`mutation($i: SendMessageInput!) { sendMessage(input: $i) { seq } }`, { i: { conversationId, clientId: `${label}-warm-${i}`, text: 'warm-up' } }, alice.token);
+    await gql(
+      `mutation($i: SendMessageInput!) { sendMessage(input: $i) { seq } }`,
+      { i: { conversationId, clientId: `${label}-warm-${i}`, text: 'warm-up' } },
+      alice.token,
+    );
     const live = await Promise.race([readyPromise.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]);
     if (live) break;
   }
@@ -100,7 +108,11 @@ async function measure(label, client, query, extensions) {
     const text = `${label} ${i}`;
     const arrived = new Promise((resolve) => waiting.set(text, resolve));
     const started = performance.now();
-    await gql(`mutation($i: SendMessageInput!) { sendMessage(input: $i) { seq } }`, { i: { conversationId, clientId: `${label}-${i}`, text } }, alice.token);
+    await gql(
+      `mutation($i: SendMessageInput!) { sendMessage(input: $i) { seq } }`,
+      { i: { conversationId, clientId: `${label}-${i}`, text } },
+      alice.token,
+    );
     await arrived;
     samples.push(performance.now() - started);
     waiting.delete(text);
@@ -111,11 +123,25 @@ async function measure(label, client, query, extensions) {
   return { path: label, sends, medianMs: +at(0.5).toFixed(2), p99Ms: +at(0.99).toFixed(2), maxMs: +samples.at(-1).toFixed(2) };
 }
 
-const viaRouter = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bob.token}` } });
+const viaRouter = createClient({
+  url: url.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  connectionParams: { authorization: `Bearer ${bob.token}` },
+});
 const direct = createClient({ url: chatUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { routerSecret } });
 const results = [];
-results.push(await measure('chat-subgraph-direct', direct, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { id } } }`, { authorization: `Bearer ${bob.token}` }));
-results.push(await measure('through-router', viaRouter, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`));
+results.push(
+  await measure('chat-subgraph-direct', direct, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { id } } }`, {
+    authorization: `Bearer ${bob.token}`,
+  }),
+);
+results.push(
+  await measure(
+    'through-router',
+    viaRouter,
+    `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`,
+  ),
+);
 
 await viaRouter.dispose();
 await direct.dispose();
@@ -126,7 +152,13 @@ await bus.close();
 await admin.query(`drop database ${dbName} with (force)`);
 await admin.end();
 
-const report = { date: new Date().toISOString(), node: process.version, bus: bus.kind, note: 'send → subscriber event, sequential sends, loopback', results };
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  bus: bus.kind,
+  note: 'send → subscriber event, sequential sends, loopback',
+  results,
+};
 console.table(results);
 await mkdir(path.join(root, 'bench-results'), { recursive: true });
 await writeFile(path.join(root, 'bench-results', 'message-latency.json'), JSON.stringify(report, null, 2) + '\n');

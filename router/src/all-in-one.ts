@@ -28,7 +28,17 @@ export interface AllInOne {
  */
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promise<AllInOne> {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_DAYS'],
+    [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'HOST',
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'DATA_DIR',
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'REFRESH_TOKEN_TTL_DAYS',
+    ],
     env,
     { PORT: '4000' },
   );
@@ -72,7 +82,9 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     port: config.PORT,
   });
   const url = await router.listen();
-  logger.info(`ChirpChat is up: GraphQL at ${url.replace('127.0.0.1', 'localhost')}, health at ${new URL('/health', url).toString().replace('127.0.0.1', 'localhost')}`);
+  logger.info(
+    `ChirpChat is up: GraphQL at ${url.replace('127.0.0.1', 'localhost')}, health at ${new URL('/health', url).toString().replace('127.0.0.1', 'localhost')}`,
+  );
 
   return {
     url,

@@ -95,7 +95,11 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
         const document = parseOrNull(payload.query);
         const operation = document && getOperationAST(document, payload.operationName);
         if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+          return [
+            new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.', {
+              extensions: { code: ErrorCode.BAD_USER_INPUT },
+            }),
+          ];
         }
         return undefined;
       },

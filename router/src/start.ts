@@ -8,7 +8,10 @@ await runMain(async () => {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    void app.close().then(() => process.exit(0), () => process.exit(1));
+    void app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

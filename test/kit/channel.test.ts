@@ -28,7 +28,10 @@ describe('Channel', () => {
 
 const redisUrl = await testRedisUrl();
 
-describe.each([['memory', undefined], ['redis', redisUrl]] as const)('the %s bus', (kind, url) => {
+describe.each([
+  ['memory', undefined],
+  ['redis', redisUrl],
+] as const)('the %s bus', (kind, url) => {
   it.skipIf(kind === 'redis' && !url)('delivers what is published after subscribe() resolves, and unsubscribes on return()', async () => {
     const bus = createBus({ redisUrl: url, prefix: `test:${process.pid}:` });
     const channel = await bus.subscribe<{ n: number }>('topic');

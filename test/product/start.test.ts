@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +17,24 @@ describe('npm start on the embedded defaults', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-start-'));
+    // As root, the embedded PostgreSQL runs as the `postgres` user, which must reach the folder.
+    await chmod(dataDir, 0o755);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    };
     // The built entry point that `npm start` runs after its build step (npm test has just built).
     child = spawn(process.execPath, [path.join(repoRoot, 'router/dist/src/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`))),
+    );
     const up = new Promise<void>((resolve) => {
       const check = () => (output.includes('ChirpChat is up') ? resolve() : undefined);
       child.stdout!.on('data', check);
@@ -58,15 +68,39 @@ describe('npm start on the embedded defaults', () => {
     const url = `${base}/graphql`;
     const alice = await registerUser(url, 'alice');
     const bob = await registerUser(url, 'bob');
-    const created = await graphql(url, `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id } }`, { peer: bob.id }, alice.accessToken);
+    const created = await graphql(
+      url,
+      `
+        mutation ($peer: ID!) {
+          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
+            id
+          }
+        }
+      `,
+      { peer: bob.id },
+      alice.accessToken,
+    );
     const conversationId = created.data!.createConversation.id;
     const client = wsClient(url.replace(/^http/, 'ws'), bob.accessToken);
-    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, { id: conversationId });
+    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, {
+      id: conversationId,
+    });
 
     // Nothing outside the process can see when its in-memory subscription is active, so keep
     // sending until the first message arrives; every later one must then follow in order.
     const send = (n: number) =>
-      graphql(url, `mutation($id: ID!, $c: String!, $t: String) { sendMessage(input: { conversationId: $id, clientId: $c, text: $t }) { seq } }`, { id: conversationId, c: `m${n}`, t: `hello ${n}` }, alice.accessToken);
+      graphql(
+        url,
+        `
+          mutation ($id: ID!, $c: String!, $t: String) {
+            sendMessage(input: { conversationId: $id, clientId: $c, text: $t }) {
+              seq
+            }
+          }
+        `,
+        { id: conversationId, c: `m${n}`, t: `hello ${n}` },
+        alice.accessToken,
+      );
     let first: Awaited<ReturnType<typeof live.next>> | undefined;
     for (let n = 1; !first && n <= 50; n++) {
       await send(n);
@@ -75,7 +109,11 @@ describe('npm start on the embedded defaults', () => {
     expect(first?.data?.messageAdded.sender.displayName).toBe(alice.displayName);
     const seq = first!.data!.messageAdded.seq as number;
     const next = await send(1000);
-    expect((await live.next()).data?.messageAdded).toEqual({ seq: next.data!.sendMessage.seq, text: 'hello 1000', sender: { displayName: alice.displayName } });
+    expect((await live.next()).data?.messageAdded).toEqual({
+      seq: next.data!.sendMessage.seq,
+      text: 'hello 1000',
+      sender: { displayName: alice.displayName },
+    });
     expect(next.data!.sendMessage.seq).toBeGreaterThan(seq);
     await live.close();
     await client.dispose();

@@ -12,7 +12,18 @@ let alice: TestUser;
 let bob: TestUser;
 
 async function newConversation(): Promise<string> {
-  const created = await graphql(stack.url, `mutation($peers: [ID!]!) { createConversation(input: { kind: GROUP, title: "Team", memberIds: $peers }) { id } }`, { peers: [bob.id] }, alice.accessToken);
+  const created = await graphql(
+    stack.url,
+    `
+      mutation ($peers: [ID!]!) {
+        createConversation(input: { kind: GROUP, title: "Team", memberIds: $peers }) {
+          id
+        }
+      }
+    `,
+    { peers: [bob.id] },
+    alice.accessToken,
+  );
   if (!created.data) throw new Error(JSON.stringify(created.errors));
   return created.data.createConversation.id;
 }
@@ -43,7 +54,9 @@ describe('sending', () => {
 
   it('gives 50 concurrent sends the seqs 1..50 with no gap or duplicate', async () => {
     const conversationId = await newConversation();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => send(conversationId, `burst-${i}`, `message ${i}`, i % 2 ? alice : bob)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(conversationId, `burst-${i}`, `message ${i}`, i % 2 ? alice : bob)),
+    );
     expect(results.every((r) => !r.errors)).toBe(true);
     const seqs = results.map((r) => r.data!.sendMessage.seq as number).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -62,15 +75,51 @@ describe('sending', () => {
   });
 
   it('refuses unknown user ids when creating a conversation and stores nothing', async () => {
-    const before = await graphql(stack.url, `{ conversations(first: 100) { edges { node { id } } } }`, {}, alice.accessToken);
+    const before = await graphql(
+      stack.url,
+      `
+        {
+          conversations(first: 100) {
+            edges {
+              node {
+                id
+              }
+            }
+          }
+        }
+      `,
+      {},
+      alice.accessToken,
+    );
     const response = await graphql(
       stack.url,
-      `mutation { createConversation(input: { kind: GROUP, title: "Ghosts", memberIds: ["00000000-0000-4000-8000-000000000000"] }) { id } }`,
+      `
+        mutation {
+          createConversation(input: { kind: GROUP, title: "Ghosts", memberIds: ["00000000-0000-4000-8000-000000000000"] }) {
+            id
+          }
+        }
+      `,
       {},
       alice.accessToken,
     );
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
-    const after = await graphql(stack.url, `{ conversations(first: 100) { edges { node { id } } } }`, {}, alice.accessToken);
+    const after = await graphql(
+      stack.url,
+      `
+        {
+          conversations(first: 100) {
+            edges {
+              node {
+                id
+              }
+            }
+          }
+        }
+      `,
+      {},
+      alice.accessToken,
+    );
     expect(after.data?.conversations.edges).toEqual(before.data?.conversations.edges);
   });
 
@@ -114,7 +163,7 @@ describe('history', () => {
   it('reads 120 messages forward 50 at a time from the oldest, each exactly once, in order', async () => {
     // The cursor of the oldest message: page backwards until nothing older exists.
     let oldestCursor: string | undefined;
-    for (let before: string | undefined; ; ) {
+    for (let before: string | undefined; ;) {
       const page = await graphql(stack.url, PAGE, { id: conversationId, first: 100, before }, bob.accessToken);
       const { pageInfo } = page.data!.conversation.messages;
       oldestCursor = before = pageInfo.startCursor;
@@ -123,7 +172,7 @@ describe('history', () => {
 
     const seen: number[] = [1];
     let pages = 0;
-    for (let after = oldestCursor; ; ) {
+    for (let after = oldestCursor; ;) {
       const response = await graphql(stack.url, PAGE, { id: conversationId, first: 50, after }, bob.accessToken);
       const { edges, pageInfo } = response.data!.conversation.messages;
       seen.push(...edges.map((e: { node: { seq: number } }) => e.node.seq));
@@ -137,7 +186,19 @@ describe('history', () => {
   });
 
   it('returns exactly the missed messages from messagesSince, in order', async () => {
-    const response = await graphql(stack.url, `query($id: ID!) { messagesSince(conversationId: $id, afterSeq: 97, first: 200) { seq text } }`, { id: conversationId }, bob.accessToken);
+    const response = await graphql(
+      stack.url,
+      `
+        query ($id: ID!) {
+          messagesSince(conversationId: $id, afterSeq: 97, first: 200) {
+            seq
+            text
+          }
+        }
+      `,
+      { id: conversationId },
+      bob.accessToken,
+    );
     expect(response.data?.messagesSince.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 23 }, (_, i) => 98 + i));
     expect(response.data?.messagesSince[0].text).toBe('line 98');
   });

@@ -16,7 +16,11 @@ let conversationId: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  [alice, bob, mallory] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob'), registerUser(stack.url, 'mallory')]);
+  [alice, bob, mallory] = await Promise.all([
+    registerUser(stack.url, 'alice'),
+    registerUser(stack.url, 'bob'),
+    registerUser(stack.url, 'mallory'),
+  ]);
   const created = await graphql(stack.url, CREATE_DIRECT, { peer: bob.id }, alice.accessToken);
   conversationId = created.data!.createConversation.id;
 });
@@ -45,7 +49,12 @@ describe('messages through the router', () => {
     const event = await live.next();
     expect(event.errors).toBeUndefined();
     expect(event.data).toEqual({
-      messageAdded: { seq: 1, text: 'Hello Bob', conversationId, sender: { id: alice.id, username: alice.username, displayName: alice.displayName } },
+      messageAdded: {
+        seq: 1,
+        text: 'Hello Bob',
+        conversationId,
+        sender: { id: alice.id, username: alice.username, displayName: alice.displayName },
+      },
     });
     await live.close();
     await client.dispose();
@@ -63,11 +72,40 @@ describe('messages through the router', () => {
   });
 
   it('refuses a non-member the conversation, its messages and a subscription to it', async () => {
-    const read = await graphql(stack.url, `query($id: ID!) { conversation(id: $id) { id messages { edges { node { text } } } } }`, { id: conversationId }, mallory.accessToken);
+    const read = await graphql(
+      stack.url,
+      `
+        query ($id: ID!) {
+          conversation(id: $id) {
+            id
+            messages {
+              edges {
+                node {
+                  text
+                }
+              }
+            }
+          }
+        }
+      `,
+      { id: conversationId },
+      mallory.accessToken,
+    );
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(errorCode(read));
     expect(read.data?.conversation ?? null).toBeNull();
 
-    const since = await graphql(stack.url, `query($id: ID!) { messagesSince(conversationId: $id, afterSeq: 0) { text } }`, { id: conversationId }, mallory.accessToken);
+    const since = await graphql(
+      stack.url,
+      `
+        query ($id: ID!) {
+          messagesSince(conversationId: $id, afterSeq: 0) {
+            text
+          }
+        }
+      `,
+      { id: conversationId },
+      mallory.accessToken,
+    );
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(errorCode(since));
     expect(since.data ?? null).toBeNull();
 
@@ -92,7 +130,12 @@ describe('messages through the router', () => {
     await graphql(stack.url, SEND, { input: { conversationId, clientId: 'secret', text: 'for Bob only' } }, alice.accessToken);
     // Mallory's own conversation with Alice: the first event Mallory sees must be this one.
     const own = await graphql(stack.url, CREATE_DIRECT, { peer: mallory.id }, alice.accessToken);
-    await graphql(stack.url, SEND, { input: { conversationId: own.data!.createConversation.id, clientId: 'hi-mallory', text: 'Hi Mallory' } }, alice.accessToken);
+    await graphql(
+      stack.url,
+      SEND,
+      { input: { conversationId: own.data!.createConversation.id, clientId: 'hi-mallory', text: 'Hi Mallory' } },
+      alice.accessToken,
+    );
 
     expect((await bobLive.next()).data?.messageAdded.text).toBe('for Bob only');
     expect((await malloryLive.next()).data?.messageAdded.text).toBe('Hi Mallory');
@@ -109,14 +152,24 @@ describe('socket authentication', () => {
 
   it('closes a socket with a forged token with 4403', async () => {
     const forger = await importPKCS8(generateSigningKeys().privateKey, 'EdDSA');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setSubject(alice.id).setIssuer('chirpchat').setExpirationTime('10m').sign(forger);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setSubject(alice.id)
+      .setIssuer('chirpchat')
+      .setExpirationTime('10m')
+      .sign(forger);
     const { closed } = closeEvent(forged);
     expect((await closed).code).toBe(4403);
   });
 
   it('closes a socket with an expired token with 4403', async () => {
     const key = await importPKCS8(stack.keys.privateKey, 'EdDSA');
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setSubject(alice.id).setIssuer('chirpchat').setExpirationTime(Math.floor(Date.now() / 1000) - 5).sign(key);
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setSubject(alice.id)
+      .setIssuer('chirpchat')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(key);
     const { closed } = closeEvent(expired);
     expect((await closed).code).toBe(4403);
   });
@@ -124,7 +177,12 @@ describe('socket authentication', () => {
   it('closes an open socket when its token expires', async () => {
     const key = await importPKCS8(stack.keys.privateKey, 'EdDSA');
     const expiresAt = Math.floor(Date.now() / 1000) + 2;
-    const shortLived = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setSubject(alice.id).setIssuer('chirpchat').setExpirationTime(expiresAt).sign(key);
+    const shortLived = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setSubject(alice.id)
+      .setIssuer('chirpchat')
+      .setExpirationTime(expiresAt)
+      .sign(key);
     const { client, closed } = closeEvent(shortLived);
     const live = subscribe(client, MESSAGE_ADDED);
     await stack.waitForSubscribers(alice.id);

@@ -46,14 +46,38 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   it('delivers to a subscriber on router A what was sent through router B', async () => {
     const alice = await registerUser(routerB.url, 'alice');
     const bob = await registerUser(routerA.url, 'bob');
-    const created = await graphql(routerB.url, `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id } }`, { peer: bob.id }, alice.accessToken);
+    const created = await graphql(
+      routerB.url,
+      `
+        mutation ($peer: ID!) {
+          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
+            id
+          }
+        }
+      `,
+      { peer: bob.id },
+      alice.accessToken,
+    );
     const conversationId = created.data!.createConversation.id;
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
-    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, { id: conversationId });
+    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, {
+      id: conversationId,
+    });
     await waitForRedisSubscribers(redisUrl!, bob.id);
 
-    const sent = await graphql(routerB.url, `mutation($id: ID!) { sendMessage(input: { conversationId: $id, clientId: "x1", text: "across instances" }) { seq } }`, { id: conversationId }, alice.accessToken);
+    const sent = await graphql(
+      routerB.url,
+      `
+        mutation ($id: ID!) {
+          sendMessage(input: { conversationId: $id, clientId: "x1", text: "across instances" }) {
+            seq
+          }
+        }
+      `,
+      { id: conversationId },
+      alice.accessToken,
+    );
     expect(sent.data?.sendMessage.seq).toBe(1);
 
     const event = await live.next();
@@ -63,6 +87,8 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   });
 
   it('stops a service on a missing variable with a message naming it', async () => {
-    await expect(startProcess('chat-misconfigured', 'subgraphs/chat/dist/src/main.js', { ROUTER_SECRET: routerSecret })).rejects.toThrow(/DATABASE_URL|JWT_PUBLIC_KEY|REDIS_URL|USERS_URL/);
+    await expect(startProcess('chat-misconfigured', 'subgraphs/chat/dist/src/main.js', { ROUTER_SECRET: routerSecret })).rejects.toThrow(
+      /DATABASE_URL|JWT_PUBLIC_KEY|REDIS_URL|USERS_URL/,
+    );
   });
 });

@@ -32,11 +32,22 @@ describe('sessions through the router', () => {
 
   it('rejects duplicate usernames with CONFLICT and weak passwords with BAD_USER_INPUT', async () => {
     const register = `mutation($input: RegisterInput!) { register(input: $input) { user { id } } }`;
-    const duplicate = await graphql(stack.url, register, { input: { username: alice.username, email: 'other@example.com', password: 'another long passphrase' } });
+    const duplicate = await graphql(stack.url, register, {
+      input: { username: alice.username, email: 'other@example.com', password: 'another long passphrase' },
+    });
     expect(errorCode(duplicate)).toBe('CONFLICT');
     const weak = await graphql(stack.url, register, { input: { username: 'weakling', email: 'weak@example.com', password: '123' } });
     expect(errorCode(weak)).toBe('BAD_USER_INPUT');
-    const login = await graphql(stack.url, `mutation { login(input: { login: "weakling", password: "123" }) { accessToken } }`);
+    const login = await graphql(
+      stack.url,
+      `
+        mutation {
+          login(input: { login: "weakling", password: "123" }) {
+            accessToken
+          }
+        }
+      `,
+    );
     expect(errorCode(login)).toBe('UNAUTHENTICATED');
   });
 

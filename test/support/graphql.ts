@@ -47,7 +47,19 @@ export async function registerUser(url: string, name = 'user'): Promise<TestUser
   const displayName = `${name[0]!.toUpperCase()}${name.slice(1)} Tester`;
   const response = await graphql(
     url,
-    `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id username displayName } } }`,
+    `
+      mutation ($input: RegisterInput!) {
+        register(input: $input) {
+          accessToken
+          refreshToken
+          user {
+            id
+            username
+            displayName
+          }
+        }
+      }
+    `,
     { input: { username, email: `${username}@example.com`, password: 'correct horse battery staple', displayName } },
   );
   if (!response.data?.register) throw new Error(`register failed: ${JSON.stringify(response.errors)}`);
@@ -77,7 +89,11 @@ export function wsClient(wsUrl: string, token: string | undefined, onClose?: (ev
 }
 
 /** Subscribes over an open client and buffers what arrives. */
-export function subscribe<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription<T> {
+export function subscribe<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Subscription<T> {
   const results = new Channel<ExecutionResult<T>>();
   let markCompleted!: () => void;
   const completed = new Promise<void>((resolve) => (markCompleted = resolve));
@@ -86,7 +102,11 @@ export function subscribe<T = Record<string, any>>(client: Client, query: string
     {
       next: (value) => results.push(value),
       error: (error) => {
-        results.push({ errors: Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? (error as { reason?: string })?.reason ?? error) }] } as ExecutionResult<T>);
+        results.push({
+          errors: Array.isArray(error)
+            ? error
+            : [{ message: String((error as Error)?.message ?? (error as { reason?: string })?.reason ?? error) }],
+        } as ExecutionResult<T>);
         markCompleted();
       },
       complete: () => markCompleted(),

@@ -59,7 +59,15 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
   const { bus, waitFor } = countingBus(createBus({ redisUrl: await testRedisUrl() }));
-  const common = { databaseUrl: database.url, routerSecret, jwtPublicKey: keys.publicKey, logger: silent, production: false, host: '127.0.0.1', port: 0 };
+  const common = {
+    databaseUrl: database.url,
+    routerSecret,
+    jwtPublicKey: keys.publicKey,
+    logger: silent,
+    production: false,
+    host: '127.0.0.1',
+    port: 0,
+  };
   const users = await createUsers({
     ...common,
     jwtPrivateKey: keys.privateKey,
@@ -119,7 +127,10 @@ export async function startProcess(name: string, entry: string, env: Record<stri
   const url = `http://127.0.0.1:${port}/graphql`;
   const healthy = (async () => {
     for (let attempt = 0; attempt < 600; attempt++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

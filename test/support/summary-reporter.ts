@@ -7,14 +7,15 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
-      // A file that fails before its tests run (an import, a beforeAll) counts as a failure.
-      if (module.state() === 'failed' && module.errors().length > 0) failed++;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
+      // A file that fails outside its tests (an import, a beforeAll) counts as one failure.
+      failed += failedHere > 0 ? failedHere : module.ok() ? 0 : 1;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

@@ -115,7 +115,14 @@ export class SubscriptionExecutor {
       logger: this.logger,
     } as unknown as RequestContext;
     try {
-      const result = await executeQueryPlan(perEvent, serviceMap, requestContext, operationContext, this.supergraphSchema, this.supergraphApi);
+      const result = await executeQueryPlan(
+        perEvent,
+        serviceMap,
+        requestContext,
+        operationContext,
+        this.supergraphSchema,
+        this.supergraphApi,
+      );
       results.push(result as ExecutionResult);
     } catch (error) {
       this.logger.error({ err: error }, 'subscription event could not be resolved');
@@ -133,7 +140,10 @@ export class SubscriptionExecutor {
     }
     const operation = operationFromDocument(this.supergraphApi, args.document, { operationName });
     const plan = this.planner.buildQueryPlan(operation);
-    if (plan.node?.kind !== 'Subscription') throw new GraphQLError('Only subscriptions are served over this socket; send queries and mutations over HTTP.', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    if (plan.node?.kind !== 'Subscription')
+      throw new GraphQLError('Only subscriptions are served over this socket; send queries and mutations over HTTP.', {
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
+      });
     const { primary, rest } = plan.node;
     const node: PlanNode = rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary;
     const planned: PlannedSubscription = { primary, perEvent: { kind: 'QueryPlan', node } };
@@ -151,16 +161,26 @@ function pick(variables: Record<string, unknown>, names: string[] | undefined): 
 
 function asGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
-  return new GraphQLError(error instanceof Error ? error.message : String(error), { extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } });
+  return new GraphQLError(error instanceof Error ? error.message : String(error), {
+    extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
+  });
 }
 
 /** Errors that crossed a socket as JSON, made real again (graphql-ws formats real GraphQLErrors only). */
-function toGraphQLErrors(errors: ReadonlyArray<{ message?: string; extensions?: Record<string, unknown>; path?: ReadonlyArray<string | number> }>): GraphQLError[] {
-  return errors.map((e) => new GraphQLError(e.message ?? 'Subscription failed', { extensions: e.extensions ?? {}, ...(e.path ? { path: e.path } : {}) }));
+function toGraphQLErrors(
+  errors: ReadonlyArray<{ message?: string; extensions?: Record<string, unknown>; path?: ReadonlyArray<string | number> }>,
+): GraphQLError[] {
+  return errors.map(
+    (e) => new GraphQLError(e.message ?? 'Subscription failed', { extensions: e.extensions ?? {}, ...(e.path ? { path: e.path } : {}) }),
+  );
 }
 
 /** graphql-ws hands a sink either an error list (the server's `error` message) or a close event. */
 function upstreamErrors(error: unknown): GraphQLError[] {
   if (Array.isArray(error)) return toGraphQLErrors(error);
-  return [new GraphQLError('The service behind this subscription is unavailable; resubscribe and catch up with messagesSince.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
+  return [
+    new GraphQLError('The service behind this subscription is unavailable; resubscribe and catch up with messagesSince.', {
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    }),
+  ];
 }

@@ -72,7 +72,10 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     this.done = true;
     for (const waiter of this.waiting.splice(0)) waiter({ value: undefined, done: true });
     const callbacks = this.releaseCallbacks.splice(0);
-    for (const callback of callbacks) void Promise.resolve().then(callback).catch(() => undefined);
+    for (const callback of callbacks)
+      void Promise.resolve()
+        .then(callback)
+        .catch(() => undefined);
   }
 }
 

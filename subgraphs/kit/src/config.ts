@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** A configuration value that is missing or wrong; the message names the variable. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -59,9 +62,7 @@ export function readConfig<K extends keyof Fields>(
   defaults: Partial<Record<K, string>> = {},
 ): { [P in K]: z.output<Fields[P]> } {
   const shape = Object.fromEntries(names.map((name) => [name, configFields[name]])) as Pick<Fields, K>;
-  const input = Object.fromEntries(
-    names.map((name) => [name, env[name] === undefined || env[name] === '' ? defaults[name] : env[name]]),
-  );
+  const input = Object.fromEntries(names.map((name) => [name, env[name] === undefined || env[name] === '' ? defaults[name] : env[name]]));
   const result = z.object(shape).safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;

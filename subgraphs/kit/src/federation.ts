@@ -5,7 +5,10 @@ import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-g
 import { DateTimeScalar } from './scalars.js';
 
 /** `__resolveReference` functions by type name: how other subgraphs' references become entities here. */
-export type ReferenceResolvers = Record<string, { __resolveReference: (reference: never, context: never, info: GraphQLResolveInfo) => unknown }>;
+export type ReferenceResolvers = Record<
+  string,
+  { __resolveReference: (reference: never, context: never, info: GraphQLResolveInfo) => unknown }
+>;
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external"])`;
 

@@ -66,7 +66,11 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
     if (isPublicError(formatted)) return formatted;
     logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
     return options.production
-      ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...(formatted.path ? { path: formatted.path } : {}) }
+      ? {
+          message: 'Internal server error',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          ...(formatted.path ? { path: formatted.path } : {}),
+        }
       : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
   };
 
