@@ -5,13 +5,14 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import express from 'express';
-import { GraphQLError, OperationTypeNode, getOperationAST, parse, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createTokenVerifier, ErrorCode, isPublicError, type Logger, type RunningServer, type Viewer } from '@chirpchat/kit';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
+import { operationLimitRules, type OperationLimits } from './limits.js';
 import { SubscriptionExecutor } from './subscriptions/subscription-executor.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
 
@@ -29,6 +30,8 @@ export interface RouterOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** Depth and alias limits for every operation, over HTTP and WebSocket. */
+  limits?: OperationLimits;
   /** Adds routes (static web app, media paths) before the router's own. */
   extend?: (app: express.Express) => void;
 }
@@ -74,9 +77,11 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
       : { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 
+  const limitRules = operationLimitRules(options.limits);
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema: subscriptions.apiSchema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limitRules]),
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
@@ -120,6 +125,9 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
     gateway,
     introspection: !options.production,
     stopOnTerminationSignals: false,
+    // No "did you mean …" field suggestions for strangers probing the schema.
+    hideSchemaDetailsFromClientErrors: options.production,
+    validationRules: limitRules,
     includeStacktraceInErrorResponses: !options.production,
     formatError,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
