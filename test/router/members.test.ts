@@ -248,6 +248,18 @@ describe('leaving', () => {
     expect(rolesOf((await chatAs(stack, bob).conversation(group)).data!.conversation!.members)).toEqual({ [bob.id]: 'OWNER' });
   });
 
+  it('lets only one of two owners leaving at once go, so an owner always remains', async () => {
+    const [first, second, member] = await people('first', 'second', 'member');
+    const chat = chatAs(stack, first);
+    const group = await chat.create('GROUP', [second, member]);
+    await chat.call(SET_ROLE, { c: group, u: second.id, r: 'OWNER' });
+
+    const results = await Promise.all([chat.call(LEAVE, { c: group }), chatAs(stack, second).call(LEAVE, { c: group })]);
+    expect(results.map((r) => r.data?.leaveConversation ?? errorCode(r)).sort()).toEqual(['CONFLICT', true].sort());
+    const { data } = await chatAs(stack, member).conversation(group);
+    expect(Object.values(rolesOf(data!.conversation!.members)).sort()).toEqual(['MEMBER', 'OWNER']);
+  });
+
   it('lets the last member leave and keeps the conversation, reachable by nobody', async () => {
     const [owner] = await people('owner');
     const chat = chatAs(stack, owner);
@@ -294,5 +306,21 @@ describe('channels', () => {
       { c: channel },
     );
     expect(history.data?.messagesSince.map((m: { text: string }) => m.text)).toEqual(['from the owner', 'from an admin']);
+  });
+
+  it('lets MEMBERs react, but not edit a post they made before being demoted (FORBIDDEN)', async () => {
+    const [owner, former, reader] = await people('owner', 'former', 'reader');
+    const chat = chatAs(stack, owner);
+    const channel = await chat.create('CHANNEL', [former, reader], 'News');
+    await chat.call(SET_ROLE, { c: channel, u: former.id, r: 'ADMIN' });
+    const post = await chatAs(stack, former).send(channel, 'posted as an admin');
+    await chat.call(SET_ROLE, { c: channel, u: former.id, r: 'MEMBER' });
+
+    expect(errorCode(await chatAs(stack, former).call(EDIT, { id: post.id, text: 'posted as a member' }))).toBe('FORBIDDEN');
+    const reaction = await chatAs(stack, reader).call(
+      `mutation($id: ID!) { addReaction(messageId: $id, emoji: "👏") { text reactions { emoji count } } }`,
+      { id: post.id },
+    );
+    expect(reaction.data?.addReaction).toEqual({ text: 'posted as an admin', reactions: [{ emoji: '👏', count: 1 }] });
   });
 });

@@ -1,7 +1,17 @@
 import { BadUserInputError } from '@chirpchat/kit';
 
+/** The most UTF-8 bytes a reaction may have; see `normalizeEmoji`. */
+export const EMOJI_MAX_BYTES = 64;
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const PICTOGRAPH = String.raw`\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?(?:[\u{E0020}-\u{E007E}]+\u{E007F})?`;
+const EMOJI = new RegExp(String.raw`^(?:\p{Regional_Indicator}{2}|[0-9#*]\uFE0F?\u20E3|${PICTOGRAPH}(?:\u200D${PICTOGRAPH})*)$`, 'u');
+const TEXT_STYLE_PICTOGRAPH = /^(?=\p{Extended_Pictographic}$)\P{Emoji_Presentation}$/u;
+const BARE_KEYCAP = /^([0-9#*])\u20E3$/u;
+
 /**
- * What a reaction may be: exactly one emoji, as a person picks it from an emoji keyboard.
+ * The emoji in the form it is stored and grouped by. A reaction is exactly one emoji, as a
+ * person picks it from an emoji keyboard:
  *
  * - exactly one grapheme (`Intl.Segmenter`), with no spaces, letters or other text around it;
  * - and that grapheme is one of
@@ -14,19 +24,8 @@ import { BadUserInputError } from '@chirpchat/kit';
  *   skin tones, is 35 bytes, so 32 would refuse real emoji; 64 still bounds the storage.)
  *
  * A lone pictograph that has a text form (❤, ☺) gets U+FE0F appended, and so does a keycap
- * without one, so `❤` and `❤️` are one reaction, not two. Plain digits, letters, `:shortcodes:`, two emoji, a lone skin-tone swatch
- * or a lone regional indicator are refused.
- */
-export const EMOJI_MAX_BYTES = 64;
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-const PICTOGRAPH = String.raw`\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?(?:[\u{E0020}-\u{E007E}]+\u{E007F})?`;
-const EMOJI = new RegExp(String.raw`^(?:\p{Regional_Indicator}{2}|[0-9#*]\uFE0F?\u20E3|${PICTOGRAPH}(?:\u200D${PICTOGRAPH})*)$`, 'u');
-const TEXT_STYLE_PICTOGRAPH = /^(?=\p{Extended_Pictographic}$)\P{Emoji_Presentation}$/u;
-const BARE_KEYCAP = /^([0-9#*])\u20E3$/u;
-
-/**
- * The emoji in the form it is stored and grouped by.
+ * without one, so `❤` and `❤️` are one reaction, not two. Plain digits and letters,
+ * `:shortcodes:`, two emoji, a lone skin-tone swatch or a lone regional indicator are refused.
  * @throws BadUserInputError (field `emoji`) for anything that is not exactly one emoji
  */
 export function normalizeEmoji(given: string): string {

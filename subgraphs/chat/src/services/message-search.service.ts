@@ -3,7 +3,9 @@ import { Message } from '../entities/message.entity.js';
 import type { MembershipService } from './membership.service.js';
 import { pageSize } from './paging.js';
 
+/** The longest query, in characters. */
 export const SEARCH_QUERY_MAX = 200;
+/** The most results one search returns. */
 export const SEARCH_FIRST_MAX = 50;
 
 /**
