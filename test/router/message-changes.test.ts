@@ -101,6 +101,14 @@ describe('mentions', () => {
     const sent = await chatAs(stack, author).send(group, `ping @${owner.username}`);
     const edited = await chatAs(stack, author).call(EDIT, { id: sent.id, text: `ping @${other.username} instead` });
     expect(edited.data?.editMessage.mentions).toEqual([{ id: other.id, username: other.username }]);
+
+    const [outsider] = await people('outsider');
+    const refused = await chatAs(stack, author).call(EDIT, { id: sent.id, text: `actually @${outsider.username}` });
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+    expect((await chatAs(stack, author).message(sent.id)).data?.message).toMatchObject({
+      text: `ping @${other.username} instead`,
+      mentions: [{ id: other.id, username: other.username }],
+    });
   });
 });
 
