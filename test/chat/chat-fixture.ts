@@ -184,11 +184,15 @@ export interface ChatFixture {
   bus: ObservedBus;
   /** POSTs an operation the way the router does: router secret plus the user's token. */
   request<T = Record<string, unknown>>(as: TestUser | null, query: string, variables?: Record<string, unknown>): Promise<Result<T>>;
-  /** Starts a subscription; `active` resolves once the server listens on the bus for it. */
+  /**
+   * Starts a subscription; `active` resolves once the server listens on the bus for it, on the
+   * user's `topic` (`messageAdded` unless told otherwise).
+   */
   subscribe<T = Record<string, unknown>>(
     as: TestUser,
     query: string,
     variables?: Record<string, unknown>,
+    topic?: string,
   ): { probe: SubscriptionProbe<T>; active: Promise<void> };
   /** Runs SQL against the chat subgraph's database, for checking what was (not) stored. */
   sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
@@ -268,8 +272,8 @@ export async function startChatFixture(): Promise<ChatFixture> {
         });
         return (await response.json()) as Result<T>;
       },
-      subscribe<T>(as: TestUser, query: string, variables: Record<string, unknown> = {}) {
-        const topic = `messageAdded:${as.id}`;
+      subscribe<T>(as: TestUser, query: string, variables: Record<string, unknown> = {}, topicName = 'messageAdded') {
+        const topic = `${topicName}:${as.id}`;
         const active = bus.when('subscribed', topic, bus.count('subscribed', topic) + 1);
         return { probe: new SubscriptionProbe<T>(ws, query, variables, as.authorization), active };
       },

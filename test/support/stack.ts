@@ -14,8 +14,11 @@ export interface Stack {
   /** The router's graphql-ws endpoint. */
   wsUrl: string;
   keys: { publicKey: string; privateKey: string };
-  /** Resolves once `count` live subscriptions listen for `userId`'s messages (no sleeping on races). */
-  waitForSubscribers(userId: string, count?: number): Promise<void>;
+  /**
+   * Resolves once `count` live subscriptions listen on `userId`'s topic (no sleeping on races):
+   * `messageAdded` by default, or another per-user topic such as `messageUpdated`.
+   */
+  waitForSubscribers(userId: string, count?: number, topic?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,7 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     keys,
-    waitForSubscribers: (userId, count = 1) => waitFor(`messageAdded:${userId}`, count),
+    waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),
     async close() {
       await router.close();
       await chat.close();

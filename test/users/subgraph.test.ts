@@ -119,3 +119,31 @@ describe('searchUsers', () => {
     expect(errorCode(await users.call(SEARCH, { query: 'ann' }))).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('usersByUsernames', () => {
+  const BY_USERNAMES = `query($usernames: [String!]!) { usersByUsernames(usernames: $usernames) { id username } }`;
+
+  it('returns the users asked for in the order asked, each once, ignoring case and leaving out unknown names', async () => {
+    const response = await users.call(
+      BY_USERNAMES,
+      { usernames: ['BOB', 'nobody_here', 'alice', 'bob', 'not a username!'] },
+      alice.accessToken,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.usersByUsernames).toEqual([
+      { id: bob.id, username: 'bob' },
+      { id: alice.id, username: 'alice' },
+    ]);
+  });
+
+  it('refuses more than 50 names with BAD_USER_INPUT', async () => {
+    const usernames = Array.from({ length: 51 }, (_, i) => `name_${i}`);
+    const response = await users.call(BY_USERNAMES, { usernames }, alice.accessToken);
+    expect(errorCode(response)).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.extensions?.field).toBe('usernames');
+  });
+
+  it('needs a signed-in viewer', async () => {
+    expect(errorCode(await users.call(BY_USERNAMES, { usernames: ['bob'] }))).toBe('UNAUTHENTICATED');
+  });
+});

@@ -3,17 +3,30 @@ import type { GraphQLSchema } from 'graphql';
 import { chatMigrations } from '../migrations/index.js';
 import { ChatContainer } from './container.js';
 import { Conversation } from './entities/conversation.entity.js';
+import { HiddenMessage } from './entities/hidden-message.entity.js';
 import { Member } from './entities/member.entity.js';
 import { Message } from './entities/message.entity.js';
+import { Reaction } from './entities/reaction.entity.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
+import { MessageChangeResolver } from './resolvers/message-change.resolver.js';
+import { MessageDetailsResolver } from './resolvers/message-details.resolver.js';
+import { MessageSearchResolver } from './resolvers/message-search.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
+import { MessageUpdatedResolver } from './resolvers/message-updated.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
 import { buildSchemaWith } from './schema.js';
 import { ConversationService } from './services/conversation.service.js';
+import { MemberManagementService } from './services/member-management.service.js';
 import { MembershipService } from './services/membership.service.js';
+import { MentionService } from './services/mention.service.js';
+import { MessageChangeService } from './services/message-change.service.js';
+import { MessageDetailsService } from './services/message-details.service.js';
 import { MessageEventsService } from './services/message-events.service.js';
+import { MessageSearchService } from './services/message-search.service.js';
 import { MessageService } from './services/message.service.js';
+import { ReactionService } from './services/reaction.service.js';
 import { UserDirectoryService } from './services/user-directory.service.js';
 
 export interface ChatOptions {
@@ -42,7 +55,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
   const orm = await openDatabase({
     url: options.databaseUrl,
     schema: 'chat',
-    entities: [Conversation, Member, Message],
+    entities: [Conversation, Member, Message, Reaction, HiddenMessage],
     migrations: chatMigrations,
     logger,
   });
@@ -51,7 +64,13 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     const directory = new UserDirectoryService({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
     const events = new MessageEventsService(options.bus, orm.em, membership, logger);
     const conversations = new ConversationService(membership, directory);
-    const messages = new MessageService(membership, events);
+    const mentions = new MentionService(directory);
+    const messages = new MessageService(membership, events, mentions);
+    const memberManagement = new MemberManagementService(membership, directory);
+    const changes = new MessageChangeService(membership, mentions, events);
+    const reactions = new ReactionService(membership, events);
+    const details = new MessageDetailsService();
+    const search = new MessageSearchService(membership);
     const container = new ChatContainer()
       .register(MembershipService, membership)
       .register(MessageEventsService, events)
@@ -60,7 +79,12 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(ConversationResolver, new ConversationResolver(conversations, membership, messages))
       .register(MemberResolver, new MemberResolver())
       .register(MessageResolver, new MessageResolver(messages, membership))
-      .register(MessageSubscriptionResolver, new MessageSubscriptionResolver());
+      .register(MessageSubscriptionResolver, new MessageSubscriptionResolver())
+      .register(MemberManagementResolver, new MemberManagementResolver(memberManagement))
+      .register(MessageChangeResolver, new MessageChangeResolver(changes, reactions))
+      .register(MessageDetailsResolver, new MessageDetailsResolver(details))
+      .register(MessageSearchResolver, new MessageSearchResolver(search))
+      .register(MessageUpdatedResolver, new MessageUpdatedResolver());
     return createSubgraphServer({
       name: 'chat',
       schema: await buildSchemaWith(container),

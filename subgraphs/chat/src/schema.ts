@@ -4,13 +4,28 @@ import type { PubSub } from 'type-graphql';
 import { ChatContainer } from './container.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
+import { MessageChangeResolver } from './resolvers/message-change.resolver.js';
+import { MessageDetailsResolver } from './resolvers/message-details.resolver.js';
 import { resolveMessageReference } from './resolvers/message.reference.js';
+import { MessageSearchResolver } from './resolvers/message-search.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
+import { MessageUpdatedResolver } from './resolvers/message-updated.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
 
 /** The resolver classes that make up the chat subgraph. */
-export const chatResolvers = [ConversationResolver, MemberResolver, MessageResolver, MessageSubscriptionResolver] as const;
+export const chatResolvers = [
+  ConversationResolver,
+  MemberResolver,
+  MessageResolver,
+  MessageSubscriptionResolver,
+  MemberManagementResolver,
+  MessageChangeResolver,
+  MessageDetailsResolver,
+  MessageSearchResolver,
+  MessageUpdatedResolver,
+] as const;
 
 /**
  * type-graphql insists on a PubSub as soon as a subscription exists, even when each one brings

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Opt } from '@mikro-orm/core';
+import { ArrayType, type Opt } from '@mikro-orm/core';
 import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
@@ -7,6 +7,10 @@ import { Conversation } from './conversation.entity.js';
 /**
  * One message. `(conversation, seq)` is unique and is the index paging walks; `(sender, clientId)`
  * is unique so that a retried send finds the first message instead of making a second.
+ *
+ * Deleting for everyone leaves a tombstone: the row, its `seq` and `deletedAt` stay (so history
+ * has no gaps), `text` and `mentionIds` are emptied and its reactions removed. The migration also
+ * keeps a generated `search` tsvector over `text` for full-text search, which is never loaded.
  */
 @ObjectType('Message')
 @Directive('@key(fields: "id")')
@@ -41,4 +45,20 @@ export class Message {
   @Field((_type) => Date)
   @Property({ type: 'datetime', length: 3 })
   createdAt: Date & Opt = new Date();
+
+  @Field((_type) => Date, { nullable: true, description: 'When the sender last edited the text.' })
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  editedAt: Date | null = null;
+
+  @Field((_type) => Date, { nullable: true, description: 'Set when deleted for everyone; the message stays as a tombstone.' })
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  deletedAt: Date | null = null;
+
+  /** The message this one answers, always in the same conversation; `replyTo` resolves it. */
+  @Property({ type: 'uuid', nullable: true })
+  replyToId: string | null = null;
+
+  /** The members named with `@username` in the text, in order of first mention; `mentions` resolves them. */
+  @Property({ type: ArrayType, columnType: 'text[]' })
+  mentionIds: string[] & Opt = [];
 }

@@ -11,4 +11,8 @@ export class SendMessageInput {
 
   @Field((_type) => String, { nullable: true })
   text?: string | null;
+
+  /** The message this one answers: one of the same conversation, not deleted. */
+  @Field((_type) => ID, { nullable: true })
+  replyToId?: string | null;
 }

@@ -48,7 +48,7 @@ export class ConversationResolver {
 
   @FieldResolver((_returns) => Message, { nullable: true })
   lastMessage(@Root() conversation: Conversation, @Ctx() context: RequestContext): Promise<Message | null> {
-    return this.messageService.last(context.em, conversation);
+    return this.messageService.last(context.em, conversation, requireViewer(context).id);
   }
 
   @FieldResolver((_returns) => MemberRole)
@@ -67,6 +67,6 @@ export class ConversationResolver {
     @Ctx() context: RequestContext,
     @Args((_type) => MessagesArgs) args: MessagesArgs,
   ): Promise<MessageConnection> {
-    return this.messageService.page(context.em, conversation, args);
+    return this.messageService.page(context.em, conversation, requireViewer(context).id, args);
   }
 }

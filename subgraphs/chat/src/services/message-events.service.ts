@@ -7,6 +7,7 @@ import {
   type Logger,
   type RequestContext,
 } from '@chirpchat/kit';
+import { HiddenMessage } from '../entities/hidden-message.entity.js';
 import { Message } from '../entities/message.entity.js';
 import type { MembershipService } from './membership.service.js';
 
@@ -20,10 +21,23 @@ export interface MessageAddedEvent {
   text: string | null;
   /** ISO-8601 */
   createdAt: string;
+  replyToId: string | null;
+  mentionIds: string[];
+}
+
+/**
+ * What travels on the bus when a message changes (edit, delete for everyone, reactions): only
+ * which message. Each subscriber loads it as it is then, so `reactedByMe` is theirs and two
+ * quick changes never arrive in the wrong order of state.
+ */
+export interface MessageUpdatedEvent {
+  id: string;
+  conversationId: string;
 }
 
 /** Events go to one topic per recipient, so a subscriber hears about every conversation they are in with one listener. */
 const messageAddedTopic = (userId: string) => `messageAdded:${userId}`;
+const messageUpdatedTopic = (userId: string) => `messageUpdated:${userId}`;
 
 /**
  * Live message events. Publishing happens after the commit (a subscriber may act on the
@@ -71,6 +85,42 @@ export class MessageEventsService {
     });
   }
 
+  /** Tells every member that a committed message changed. Failures are logged, not thrown: the change has already succeeded. */
+  async publishUpdated(em: EntityManager, message: Message): Promise<void> {
+    try {
+      const members = await this.membership.members(em, message.conversationId);
+      const event: MessageUpdatedEvent = { id: message.id, conversationId: message.conversationId };
+      await Promise.all(members.map((member) => this.bus.publish(messageUpdatedTopic(member.userId), event)));
+    } catch (error) {
+      this.logger.warn({ err: error, messageId: message.id }, 'messageUpdated event not published');
+    }
+  }
+
+  /**
+   * The viewer's changed messages, in one conversation or in all of theirs, each loaded fresh
+   * for the event. Skips conversations the viewer has left or been removed from since (checked
+   * per event) and messages they hid for themselves.
+   * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
+   */
+  async subscribeUpdated(context: RequestContext, conversationId: string | null): Promise<Channel<Message>> {
+    const viewer = requireViewer(context);
+    if (conversationId !== null) await this.membership.require(context.em, conversationId, viewer.id);
+    const channel = await this.bus.subscribe<MessageUpdatedEvent>(messageUpdatedTopic(viewer.id));
+    return transformChannel(channel, async (event) => {
+      if (conversationId !== null && event.conversationId !== conversationId) return undefined;
+      try {
+        const em = this.rootEm.fork();
+        if (!(await this.membership.isMember(em, event.conversationId, viewer.id))) return undefined;
+        if (await em.findOne(HiddenMessage, { userId: viewer.id, messageId: event.id })) return undefined;
+        return (await em.findOne(Message, { id: event.id, conversationId: event.conversationId })) ?? undefined;
+      } catch (error) {
+        // Fail closed; the subscriber sees the current state the next time it reads the message.
+        this.logger.warn({ err: error, messageId: event.id }, 'messageUpdated event dropped: loading it failed');
+        return undefined;
+      }
+    });
+  }
+
   /** The event as the GraphQL `Message` it describes. */
   static toMessage(event: MessageAddedEvent): Message {
     return Object.assign(new Message(), { ...event, createdAt: new Date(event.createdAt) });
@@ -86,5 +136,7 @@ function toEvent(message: Message): MessageAddedEvent {
     senderId: message.senderId,
     text: message.text,
     createdAt: message.createdAt.toISOString(),
+    replyToId: message.replyToId,
+    mentionIds: message.mentionIds,
   };
 }

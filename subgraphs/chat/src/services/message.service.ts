@@ -1,15 +1,26 @@
-import { BadUserInputError, ConflictError, isUniqueViolation, NotFoundError, type EntityManager, type Viewer } from '@chirpchat/kit';
+import { raw } from '@mikro-orm/core';
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  isUniqueViolation,
+  NotFoundError,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import type { Conversation } from '../entities/conversation.entity.js';
 import { Message } from '../entities/message.entity.js';
 import type { SendMessageInput } from '../inputs/send-message.input.js';
 import type { MessageConnection } from '../types/message-connection.type.js';
 import { isUuid } from './ids.js';
 import type { MembershipService } from './membership.service.js';
+import type { MentionService } from './mention.service.js';
 import type { MessageEventsService } from './message-events.service.js';
+import { normalizeMessageText } from './message.rules.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
+import { canPost } from './role.rules.js';
 
 const MAX_CLIENT_ID = 64;
-const MAX_TEXT = 10_000;
 const MAX_PAGE = 100;
 const MAX_SINCE = 500;
 
@@ -25,27 +36,34 @@ export class MessageService {
   constructor(
     private readonly membership: MembershipService,
     private readonly events: MessageEventsService,
+    private readonly mentions: MentionService,
   ) {}
 
   /**
    * Stores a message with the next `seq` and tells the members, after the commit. The same
    * (sender, clientId) again returns the first message unchanged: no new seq, no event.
-   * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError, or ConflictError
-   *   when the clientId was already used in another conversation
+   * `replyToId` must name a message of the same conversation that is not deleted; `@username`s
+   * of members become `mentions` (see MentionService).
+   * @param authorization the caller's own Authorization value, to look mentioned usernames up as them
+   * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError (not a member, or
+   *   a plain MEMBER posting in a CHANNEL), or ConflictError when the clientId was already used
+   *   in another conversation
    */
-  async send(em: EntityManager, viewer: Viewer, input: SendMessageInput): Promise<Message> {
+  async send(em: EntityManager, viewer: Viewer, input: SendMessageInput, authorization: string | null): Promise<Message> {
     const clientId = input.clientId.trim();
     if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
     }
-    const text = input.text?.trim() ?? '';
-    if (text === '') throw new BadUserInputError('A message needs text.', 'text');
-    if ([...text].length > MAX_TEXT)
-      throw new BadUserInputError(`A message can have at most ${MAX_TEXT.toLocaleString('en')} characters.`, 'text');
-    const { conversation } = await this.membership.require(em, input.conversationId, viewer.id);
+    const text = normalizeMessageText(input.text);
+    const { conversation, member } = await this.membership.require(em, input.conversationId, viewer.id);
 
     const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
     if (earlier) return this.sameConversation(earlier, conversation.id);
+    if (!canPost(conversation.kind, member.role)) {
+      throw new ForbiddenError('Only owners and admins post in a channel.');
+    }
+    const replyToId = await this.replyTarget(em, conversation.id, input.replyToId);
+    const mentionIds = await this.mentions.resolve(em, conversation.id, text, authorization);
 
     let message: Message;
     try {
@@ -63,6 +81,8 @@ export class MessageService {
           senderId: viewer.id,
           text,
           createdAt: new Date(next!.last_message_at),
+          replyToId,
+          mentionIds,
         });
         await tx.insert(stored);
         return stored;
@@ -94,17 +114,18 @@ export class MessageService {
     return message;
   }
 
-  /** The newest message, if any. */
-  async last(em: EntityManager, conversation: Conversation): Promise<Message | null> {
+  /** The newest message the viewer has not hidden, if any (a tombstone counts). */
+  async last(em: EntityManager, conversation: Conversation, viewerId: string): Promise<Message | null> {
     if (conversation.lastSeq === 0) return null;
-    return em.findOne(Message, { conversationId: conversation.id, seq: conversation.lastSeq });
+    return em.findOne(Message, { conversationId: conversation.id, ...notHiddenFor(viewerId) }, { orderBy: { seq: 'desc' } });
   }
 
   /**
    * A page of history, ascending seq: the newest `first`, or the `first` just before or just
-   * after a cursor. The caller has already checked membership.
+   * after a cursor. Messages the viewer hid for themselves are left out (cursors are seqs, so
+   * paging stays stable around them). The caller has already checked membership.
    */
-  async page(em: EntityManager, conversation: Conversation, request: PageRequest): Promise<MessageConnection> {
+  async page(em: EntityManager, conversation: Conversation, viewerId: string, request: PageRequest): Promise<MessageConnection> {
     const size = pageSize(request.first, 50, MAX_PAGE);
     if (request.before != null && request.after != null) {
       throw new BadUserInputError('Pass either before or after, not both.', 'before');
@@ -117,19 +138,23 @@ export class MessageService {
     let hasPreviousPage: boolean;
     let hasNextPage: boolean;
     if (after !== null) {
-      const found = await em.find(Message, { conversationId, seq: { $gt: after } }, { orderBy: { seq: 'asc' }, limit: size + 1 });
+      const found = await em.find(
+        Message,
+        { conversationId, seq: { $gt: after }, ...notHiddenFor(viewerId) },
+        { orderBy: { seq: 'asc' }, limit: size + 1 },
+      );
       nodes = found.slice(0, size);
       hasNextPage = found.length > size;
-      hasPreviousPage = await this.exists(em, conversationId, '<', nodes[0]?.seq ?? after + 1);
+      hasPreviousPage = await this.exists(em, conversationId, viewerId, '<', nodes[0]?.seq ?? after + 1);
     } else {
       const found = await em.find(
         Message,
-        { conversationId, ...(before !== null ? { seq: { $lt: before } } : {}) },
+        { conversationId, ...(before !== null ? { seq: { $lt: before } } : {}), ...notHiddenFor(viewerId) },
         { orderBy: { seq: 'desc' }, limit: size + 1 },
       );
       nodes = found.slice(0, size).reverse();
       hasPreviousPage = found.length > size;
-      hasNextPage = before !== null && (await this.exists(em, conversationId, '>', nodes.at(-1)?.seq ?? before - 1));
+      hasNextPage = before !== null && (await this.exists(em, conversationId, viewerId, '>', nodes.at(-1)?.seq ?? before - 1));
     }
     const edges = nodes.map((node) => ({ node, cursor: encodeMessageCursor(node.seq) }));
     return {
@@ -139,7 +164,9 @@ export class MessageService {
   }
 
   /**
-   * What a client missed: messages after `afterSeq`, ascending, at most `first`.
+   * What a client missed: messages after `afterSeq`, ascending, at most `first`. Gap-free: this
+   * includes messages the viewer hid for themselves (marked `hiddenForMe`), so a client can tell
+   * a hidden message from a lost event.
    * @throws BadUserInputError, NotFoundError or ForbiddenError
    */
   async since(
@@ -162,12 +189,35 @@ export class MessageService {
     return message;
   }
 
-  /** Whether any message lies beyond `seq` in the given direction. */
-  private async exists(em: EntityManager, conversationId: string, direction: '<' | '>', seq: number): Promise<boolean> {
+  /**
+   * The id a reply points at, checked: a message of the same conversation, not deleted.
+   * @throws BadUserInputError (field `replyToId`)
+   */
+  private async replyTarget(em: EntityManager, conversationId: string, replyToId: string | null | undefined): Promise<string | null> {
+    if (replyToId == null) return null;
+    const target = isUuid(replyToId) ? await em.findOne(Message, { id: replyToId, conversationId }) : null;
+    if (!target) throw new BadUserInputError('replyToId must be a message in this conversation.', 'replyToId');
+    if (target.deletedAt) throw new BadUserInputError('That message was deleted: reply to another one.', 'replyToId');
+    return target.id;
+  }
+
+  /** Whether any message the viewer has not hidden lies beyond `seq` in the given direction. */
+  private async exists(em: EntityManager, conversationId: string, viewerId: string, direction: '<' | '>', seq: number): Promise<boolean> {
     const [row] = await em.execute<Array<{ found: boolean }>>(
-      `select exists (select 1 from "chat"."message" where "conversation_id" = ? and "seq" ${direction} ?) as "found"`,
-      [conversationId, seq],
+      `select exists (select 1 from "chat"."message" m where m."conversation_id" = ? and m."seq" ${direction} ?
+          and not exists (select 1 from "chat"."hidden_message" h where h."user_id" = ? and h."message_id" = m."id")) as "found"`,
+      [conversationId, seq, viewerId],
     );
     return row?.found === true;
   }
+}
+
+/** A `find` condition that leaves out the messages `viewerId` hid for themselves. */
+function notHiddenFor(viewerId: string) {
+  return {
+    [raw(
+      (alias) => `not exists (select 1 from "chat"."hidden_message" h where h."user_id" = ? and h."message_id" = ${alias}."id")`,
+      [viewerId],
+    )]: true,
+  };
 }

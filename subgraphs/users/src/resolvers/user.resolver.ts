@@ -29,6 +29,14 @@ export class UserResolver {
     return this.users.search(context.em, query, first);
   }
 
+  @Query((_returns) => [User], {
+    description: 'The users with these usernames (case-insensitive, at most 50), in the order asked; unknown names are left out.',
+  })
+  usersByUsernames(@Arg('usernames', (_type) => [String]) usernames: string[], @Ctx() context: RequestContext): Promise<User[]> {
+    requireViewer(context);
+    return this.users.byUsernames(context.em, usernames);
+  }
+
   @Mutation((_returns) => User)
   updateProfile(@Arg('input', (_type) => UpdateProfileInput) input: UpdateProfileInput, @Ctx() context: RequestContext): Promise<User> {
     return this.users.updateProfile(context.em, requireViewer(context).id, input);

@@ -6,7 +6,8 @@ import { BadUserInputError } from '@chirpchat/kit';
  * at it; nothing is stored before every rule has passed.
  */
 
-const USERNAME = /^[a-z0-9_.]{3,32}$/;
+/** What every username looks like once normalized. */
+export const USERNAME = /^[a-z0-9_.]{3,32}$/;
 /** Deliberately loose: one `@`, a dot in the domain, no spaces. The mailbox is the real check. */
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 // eslint-disable-next-line no-control-regex

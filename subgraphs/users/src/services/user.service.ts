@@ -1,12 +1,13 @@
 import { raw } from '@mikro-orm/core';
 import { BadUserInputError, NotFoundError, type EntityManager } from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
-import { normalizeDisplayName } from './profile.rules.js';
+import { normalizeDisplayName, USERNAME } from './profile.rules.js';
 import { UserLoader } from './user-loader.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const SEARCH_QUERY_MAX = 64;
 export const SEARCH_FIRST_MAX = 50;
+export const USERNAMES_MAX = 50;
 
 /** Reading and editing profiles. Access rules (who may ask) are the resolvers' part. */
 export class UserService {
@@ -48,6 +49,23 @@ export class UserService {
       { $or: [{ username: { $ilike: `%${escaped}%` } }, { displayName: { $ilike: `%${escaped}%` } }] },
       { orderBy: [{ [rank]: 'asc' }, { username: 'asc' }], limit: first },
     );
+  }
+
+  /**
+   * The users with these usernames, in the order asked, each once; names that belong to nobody
+   * (or could not be usernames at all) are left out rather than refused, because callers such
+   * as chat's `@mention` parsing ask about words that may be plain text.
+   * @throws BadUserInputError when more than 50 names are asked for at once
+   */
+  async byUsernames(em: EntityManager, usernames: readonly string[]): Promise<User[]> {
+    const wanted = [...new Set(usernames.map((name) => name.trim().toLowerCase()))];
+    if (wanted.length > USERNAMES_MAX) {
+      throw new BadUserInputError(`Ask for at most ${USERNAMES_MAX} usernames at a time.`, 'usernames');
+    }
+    const valid = wanted.filter((name) => USERNAME.test(name));
+    if (valid.length === 0) return [];
+    const found = new Map((await em.find(User, { username: { $in: valid } })).map((user) => [user.username, user]));
+    return valid.flatMap((name) => found.get(name) ?? []);
   }
 
   /**
