@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { createBus, createLogger, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createRouter } from '@chirpchat/router';
@@ -16,6 +16,8 @@ export interface Stack {
   keys: { publicKey: string; privateKey: string };
   /** Resolves once `count` live subscriptions listen for `userId`'s messages (no sleeping on races). */
   waitForSubscribers(userId: string, count?: number): Promise<void>;
+  /** Resolves once `count` live subscriptions listen on a bus topic, e.g. `typing:<userId>`. */
+  waitForTopic(topic: string, count?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,11 +56,20 @@ function countingBus(bus: Bus) {
   return { bus: counted, waitFor };
 }
 
+export interface StackOptions {
+  accessTokenTtlSeconds?: number;
+  /** How long a closed socket keeps its user ONLINE (the router's option). */
+  presenceGraceMs?: number;
+}
+
 /** The whole product in this process against a fresh database: users, chat, router. */
-export async function startStack(options: { accessTokenTtlSeconds?: number } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
-  const { bus, waitFor } = countingBus(createBus({ redisUrl: await testRedisUrl() }));
+  const redisUrl = await testRedisUrl();
+  const { bus, waitFor } = countingBus(createBus({ redisUrl }));
+  // One store for the router (writes) and users (reads), as in production; Redis when there is one.
+  const presence = createPresenceStore({ redisUrl });
   const common = {
     databaseUrl: database.url,
     routerSecret,
@@ -73,6 +84,7 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     jwtPrivateKey: keys.privateKey,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     refreshTokenTtlDays: 30,
+    presence,
   });
   const usersUrl = await users.listen();
   const chat = await createChat({ ...common, usersUrl, bus });
@@ -82,6 +94,8 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     subgraphUrls: { users: usersUrl, chat: chatUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
+    presence,
+    presenceGraceMs: options.presenceGraceMs,
     logger: silent,
     production: false,
     host: '127.0.0.1',
@@ -93,11 +107,13 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     wsUrl: url.replace(/^http/, 'ws'),
     keys,
     waitForSubscribers: (userId, count = 1) => waitFor(`messageAdded:${userId}`, count),
+    waitForTopic: (topic, count = 1) => waitFor(topic, count),
     async close() {
       await router.close();
       await chat.close();
       await users.close();
       await bus.close();
+      await presence.close();
       await database.drop();
     },
   };
