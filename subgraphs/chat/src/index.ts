@@ -5,15 +5,27 @@ import { ChatContainer } from './container.js';
 import { Conversation } from './entities/conversation.entity.js';
 import { Member } from './entities/member.entity.js';
 import { Message } from './entities/message.entity.js';
+import { StoryView } from './entities/story-view.entity.js';
+import { Story } from './entities/story.entity.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { ConversationUnreadResolver } from './resolvers/conversation-unread.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
+import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
+import { ReceiptResolver } from './resolvers/receipt.resolver.js';
+import { StoryResolver } from './resolvers/story.resolver.js';
+import { TypingResolver } from './resolvers/typing.resolver.js';
 import { buildSchemaWith } from './schema.js';
 import { ConversationService } from './services/conversation.service.js';
+import { MemberEventsService } from './services/member-events.service.js';
 import { MembershipService } from './services/membership.service.js';
 import { MessageEventsService } from './services/message-events.service.js';
 import { MessageService } from './services/message.service.js';
+import { ReceiptService } from './services/receipt.service.js';
+import { StoryCleanupService } from './services/story-cleanup.service.js';
+import { StoryService } from './services/story.service.js';
+import { TypingService } from './services/typing.service.js';
 import { UserDirectoryService } from './services/user-directory.service.js';
 
 export interface ChatOptions {
@@ -34,6 +46,12 @@ export interface ChatOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** How long a `typing: true` lasts unless renewed. @default 5000 */
+  typingTtlMs?: number;
+  /** The time stories are created, expire and are cleaned up by; tests move it forward. @default () => new Date() */
+  clock?: () => Date;
+  /** How often expired stories are deleted. @default 300_000 (5 minutes) */
+  storyCleanupIntervalMs?: number;
 }
 
 /** Builds the chat subgraph (opens DB, runs migrations); returns kit's RunningServer; close() closes the ORM (not the bus: the caller owns it). */
@@ -42,7 +60,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
   const orm = await openDatabase({
     url: options.databaseUrl,
     schema: 'chat',
-    entities: [Conversation, Member, Message],
+    entities: [Conversation, Member, Message, Story, StoryView],
     migrations: chatMigrations,
     logger,
   });
@@ -52,6 +70,11 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     const events = new MessageEventsService(options.bus, orm.em, membership, logger);
     const conversations = new ConversationService(membership, directory);
     const messages = new MessageService(membership, events);
+    const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);
+    const receipts = new ReceiptService(membership, memberEvents);
+    const typing = new TypingService(membership, memberEvents, options.typingTtlMs ?? 5000);
+    const stories = new StoryService(options.clock ?? (() => new Date()));
+    const cleanup = new StoryCleanupService(stories, orm.em, { intervalMs: options.storyCleanupIntervalMs ?? 300_000, logger });
     const container = new ChatContainer()
       .register(MembershipService, membership)
       .register(MessageEventsService, events)
@@ -60,8 +83,15 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(ConversationResolver, new ConversationResolver(conversations, membership, messages))
       .register(MemberResolver, new MemberResolver())
       .register(MessageResolver, new MessageResolver(messages, membership))
-      .register(MessageSubscriptionResolver, new MessageSubscriptionResolver());
-    return createSubgraphServer({
+      .register(MessageSubscriptionResolver, new MessageSubscriptionResolver())
+      .register(ReceiptService, receipts)
+      .register(TypingService, typing)
+      .register(ConversationUnreadResolver, new ConversationUnreadResolver(receipts))
+      .register(MessageStatusResolver, new MessageStatusResolver(receipts))
+      .register(ReceiptResolver, new ReceiptResolver(receipts))
+      .register(TypingResolver, new TypingResolver(typing))
+      .register(StoryResolver, new StoryResolver(stories));
+    const server = createSubgraphServer({
       name: 'chat',
       schema: await buildSchemaWith(container),
       orm,
@@ -71,8 +101,13 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       production: options.production,
       host: options.host,
       port: options.port,
-      onClose: () => orm.close(),
+      onClose: async () => {
+        await cleanup.stop();
+        await orm.close();
+      },
     });
+    cleanup.start();
+    return server;
   } catch (error) {
     await orm.close();
     throw error;

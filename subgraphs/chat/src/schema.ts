@@ -4,13 +4,29 @@ import type { PubSub } from 'type-graphql';
 import { ChatContainer } from './container.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { ConversationUnreadResolver } from './resolvers/conversation-unread.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
 import { resolveMessageReference } from './resolvers/message.reference.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
+import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
+import { ReceiptResolver } from './resolvers/receipt.resolver.js';
+import { StoryResolver } from './resolvers/story.resolver.js';
+import { TypingResolver } from './resolvers/typing.resolver.js';
 
 /** The resolver classes that make up the chat subgraph. */
-export const chatResolvers = [ConversationResolver, MemberResolver, MessageResolver, MessageSubscriptionResolver] as const;
+export const chatResolvers = [
+  ConversationResolver,
+  MemberResolver,
+  MessageResolver,
+  MessageSubscriptionResolver,
+  // Receipts, typing and stories (issue 4, part B).
+  ConversationUnreadResolver,
+  MessageStatusResolver,
+  ReceiptResolver,
+  TypingResolver,
+  StoryResolver,
+] as const;
 
 /**
  * type-graphql insists on a PubSub as soon as a subscription exists, even when each one brings
