@@ -20,7 +20,6 @@ export const chatResolvers = [
   MemberResolver,
   MessageResolver,
   MessageSubscriptionResolver,
-  // Receipts, typing and stories (issue 4, part B).
   ConversationUnreadResolver,
   MessageStatusResolver,
   ReceiptResolver,

@@ -28,23 +28,24 @@ const receiptTopic = (userId: string) => `receiptUpdated:${userId}`;
  * devices marking at once never lower it and a repeated mark publishes nothing. READ raises
  * delivered too (read implies delivered). The conversation's `last_seq` is read in the same
  * statement, so the range check sees sends committed just before, whatever this request's
- * identity map holds.
+ * identity map holds. Parameters: conversation id, user id, seq.
  */
+const markSql = (cursor: string, set: string) => `
+  with input as (select ?::uuid as "conversation_id", ?::text as "user_id", ?::int as "seq"),
+  conversation as (select c."last_seq" from "chat"."conversation" c join input on c."id" = input."conversation_id"),
+  moved as (
+    update "chat"."member" m set ${set} from input
+     where m."conversation_id" = input."conversation_id" and m."user_id" = input."user_id"
+       and m."${cursor}" < input."seq" and input."seq" <= (select "last_seq" from conversation)
+    returning 1)
+  select (select "last_seq" from conversation) as "lastSeq", (select count(*) from moved)::int as "moved"`;
+
 const MARK_SQL: Record<ReceiptKind, string> = {
-  [ReceiptKind.DELIVERED]: `
-    with conversation as (select "last_seq" from "chat"."conversation" where "id" = ?),
-    moved as (
-      update "chat"."member" set "last_delivered_seq" = greatest("last_delivered_seq", ?)
-       where "conversation_id" = ? and "user_id" = ? and "last_delivered_seq" < ? and ? <= (select "last_seq" from conversation)
-      returning 1)
-    select (select "last_seq" from conversation) as "lastSeq", (select count(*) from moved)::int as "moved"`,
-  [ReceiptKind.READ]: `
-    with conversation as (select "last_seq" from "chat"."conversation" where "id" = ?),
-    moved as (
-      update "chat"."member" set "last_read_seq" = greatest("last_read_seq", ?), "last_delivered_seq" = greatest("last_delivered_seq", ?)
-       where "conversation_id" = ? and "user_id" = ? and "last_read_seq" < ? and ? <= (select "last_seq" from conversation)
-      returning 1)
-    select (select "last_seq" from conversation) as "lastSeq", (select count(*) from moved)::int as "moved"`,
+  [ReceiptKind.DELIVERED]: markSql('last_delivered_seq', `"last_delivered_seq" = greatest(m."last_delivered_seq", input."seq")`),
+  [ReceiptKind.READ]: markSql(
+    'last_read_seq',
+    `"last_read_seq" = greatest(m."last_read_seq", input."seq"), "last_delivered_seq" = greatest(m."last_delivered_seq", input."seq")`,
+  ),
 };
 
 /**
@@ -83,8 +84,7 @@ export class ReceiptService {
     if (!Number.isSafeInteger(seq) || seq < 1) throw new BadUserInputError('seq must be the seq of a message: 1 or more.', 'seq');
     // The stored id, not the one given (which may differ in case), names the conversation in events.
     const { id } = (await this.membership.require(em, conversationId, viewer.id)).conversation;
-    const params = kind === ReceiptKind.READ ? [id, seq, seq, id, viewer.id, seq, seq] : [id, seq, id, viewer.id, seq, seq];
-    const [result] = await em.execute<Array<{ lastSeq: number; moved: number }>>(MARK_SQL[kind], params);
+    const [result] = await em.execute<Array<{ lastSeq: number; moved: number }>>(MARK_SQL[kind], [id, viewer.id, seq]);
     if (seq > result!.lastSeq) {
       throw new BadUserInputError(`seq ${seq} is beyond the conversation's last message (seq ${result!.lastSeq}).`, 'seq');
     }
