@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { createBus, createLogger, generateSigningKeys } from '@chirpchat/kit';
+import { createBus, createLogger, createPresenceStore, generateSigningKeys } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createRouter } from '@chirpchat/router';
@@ -30,8 +30,15 @@ const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` })
 const keys = generateSigningKeys();
 const routerSecret = randomBytes(24).toString('hex');
 const bus = createBus({ redisUrl });
+const presence = createPresenceStore({ redisUrl });
 const common = { databaseUrl, routerSecret, jwtPublicKey: keys.publicKey, logger, production: true, host: '127.0.0.1', port: 0 };
-const users = await createUsers({ ...common, jwtPrivateKey: keys.privateKey, accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 });
+const users = await createUsers({
+  ...common,
+  jwtPrivateKey: keys.privateKey,
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlDays: 1,
+  presence,
+});
 const usersUrl = await users.listen();
 const chat = await createChat({ ...common, usersUrl, bus });
 const chatUrl = await chat.listen();
@@ -40,6 +47,7 @@ const router = await createRouter({
   subgraphUrls: { users: usersUrl, chat: chatUrl },
   routerSecret,
   jwtPublicKey: keys.publicKey,
+  presence,
   logger,
   production: true,
   host: '127.0.0.1',
@@ -149,6 +157,7 @@ await router.close();
 await chat.close();
 await users.close();
 await bus.close();
+await presence.close();
 await admin.query(`drop database ${dbName} with (force)`);
 await admin.end();
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   createBus,
   createLogger,
+  createPresenceStore,
   generateSigningKeys,
   readConfig,
   startEmbeddedPostgres,
@@ -24,7 +25,8 @@ export interface AllInOne {
 /**
  * The whole product in one process: every subgraph on a loopback port behind the router on
  * `PORT`. Real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set; otherwise an
- * embedded PostgreSQL under DATA_DIR and an in-memory bus (one process only).
+ * embedded PostgreSQL under DATA_DIR, an in-memory bus and an in-memory presence store that
+ * the router (which writes it) and the users subgraph (which reads it) share.
  */
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promise<AllInOne> {
   const config = readConfig(
@@ -59,6 +61,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     logger.info('REDIS_URL is not set: live events use an in-memory bus, so only this one process can serve subscriptions');
   }
   const bus = createBus({ redisUrl: config.REDIS_URL });
+  const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
   const common = { databaseUrl, routerSecret, jwtPublicKey: keys.publicKey, production, host: '127.0.0.1', port: 0 };
 
   const users = await createUsers({
@@ -66,6 +69,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     jwtPrivateKey: keys.privateKey,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    presence,
     logger: logger.child({ service: 'users' }),
   });
   const usersUrl = await users.listen();
@@ -76,6 +80,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     subgraphUrls: { users: usersUrl, chat: chatUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
+    presence,
     logger: logger.child({ service: 'router' }),
     production,
     host: config.HOST,
@@ -93,6 +98,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
       await chat.close();
       await users.close();
       await bus.close();
+      await presence.close();
       await embedded?.stop();
     },
   };

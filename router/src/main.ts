@@ -1,28 +1,36 @@
 import { readFile } from 'node:fs/promises';
-import { createLogger, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
 import { createRouter } from './router.js';
 import { supergraphPath } from './paths.js';
 
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL'],
+    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'REDIS_URL'],
     process.env,
     { PORT: '4000' },
   );
+  // The users subgraph and the other router instances learn who is online only through Redis.
+  if (!config.REDIS_URL) throw new ConfigError('REDIS_URL', 'is required when the router runs as its own process (for presence)');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'router' });
+  const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL },
     routerSecret: config.ROUTER_SECRET,
     jwtPublicKey: config.JWT_PUBLIC_KEY,
+    presence,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,
     port: config.PORT,
   });
   await router.listen();
-  const stop = () => void router.close().then(() => process.exit(0));
+  const stop = () =>
+    void router
+      .close()
+      .then(() => presence.close())
+      .then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 });

@@ -9,10 +9,19 @@ import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules
 import { WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { createTokenVerifier, ErrorCode, isPublicError, type Logger, type RunningServer, type Viewer } from '@chirpchat/kit';
+import {
+  createTokenVerifier,
+  ErrorCode,
+  isPublicError,
+  type Logger,
+  type PresenceStore,
+  type RunningServer,
+  type Viewer,
+} from '@chirpchat/kit';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
 import { operationLimitRules, type OperationLimits } from './limits.js';
+import { PresenceTracker } from './presence-tracker.js';
 import { SubscriptionExecutor } from './subscriptions/subscription-executor.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
 
@@ -34,12 +43,21 @@ export interface RouterOptions {
   limits?: OperationLimits;
   /** Adds routes (static web app, media paths) before the router's own. */
   extend?: (app: express.Express) => void;
+  /**
+   * Where the router records who holds a live socket; the users subgraph reads the same store
+   * for `User.presence`. Owned (and closed) by the caller.
+   */
+  presence: PresenceStore;
+  /** How long a closed socket keeps its user ONLINE, for reconnects. @default 10_000 */
+  presenceGraceMs?: number;
 }
 
 interface SocketExtra extends Record<PropertyKey, unknown> {
   viewer?: Viewer;
   authorization?: string;
   expiryTimer?: NodeJS.Timeout;
+  /** The socket's entry in the presence store. */
+  connectionId?: string;
 }
 
 /**
@@ -63,6 +81,7 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
   });
   const upstream = new UpstreamPool(options.subgraphUrls, options.routerSecret, logger);
   const subscriptions = new SubscriptionExecutor(options.supergraphSdl, dataSources, upstream, logger);
+  const presence = new PresenceTracker({ store: options.presence, graceMs: options.presenceGraceMs, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -93,9 +112,16 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'),
           Math.max(0, check.viewer.expiresAt.getTime() - Date.now()),
         );
+        const held = presence.connected(check.viewer.id);
+        ctx.extra.connectionId = held.connectionId;
+        // Recorded before the acknowledgement, so a client that is connected is also ONLINE.
+        await held.recorded;
         return true;
       },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiryTimer);
+        if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
+      },
       onSubscribe: (_ctx, _id, payload) => {
         const document = parseOrNull(payload.query);
         const operation = document && getOperationAST(document, payload.operationName);
@@ -160,6 +186,7 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
       if (started) await apollo.stop();
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await upstream.close();
+      await presence.close();
     },
   };
 }

@@ -86,6 +86,36 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
     await client.dispose();
   });
 
+  it('shows through router B that a user holding a socket on router A is ONLINE', async () => {
+    const alice = await registerUser(routerB.url, 'alice');
+    const bob = await registerUser(routerA.url, 'bob');
+    const presence = async () =>
+      (
+        await graphql(
+          routerB.url,
+          `
+            query ($id: ID!) {
+              user(id: $id) {
+                presence
+              }
+            }
+          `,
+          { id: bob.id },
+          alice.accessToken,
+        )
+      ).data?.user.presence;
+    expect(await presence()).toBe('OFFLINE');
+
+    const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
+    // Another process writes it: read until it shows.
+    let seen = await presence();
+    for (const deadline = Date.now() + 5_000; seen !== 'ONLINE' && Date.now() < deadline; seen = await presence()) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(seen).toBe('ONLINE');
+    await client.dispose();
+  });
+
   it('stops a service on a missing variable with a message naming it', async () => {
     await expect(startProcess('chat-misconfigured', 'subgraphs/chat/dist/src/main.js', { ROUTER_SECRET: routerSecret })).rejects.toThrow(
       /DATABASE_URL|JWT_PUBLIC_KEY|REDIS_URL|USERS_URL/,

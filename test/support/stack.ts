@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { createBus, createLogger, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import pg from 'pg';
+import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createRouter } from '@chirpchat/router';
@@ -19,19 +20,29 @@ export interface Stack {
    * `messageAdded` by default, or another per-user topic such as `messageUpdated`.
    */
   waitForSubscribers(userId: string, count?: number, topic?: string): Promise<void>;
+  /**
+   * Resolves once `count` subscriptions to a bus topic (e.g. `typing:<userId>`) have become
+   * active after this call: call it before the subscription can reach the bus, i.e. in the
+   * same tick as `subscribe()`. Subscriptions of earlier tests that are still being released
+   * do not count.
+   */
+  waitForNewSubscriptions(topic: string, count?: number): Promise<void>;
+  /** Runs SQL against the stack's database, to see what is (or is no longer) stored. */
+  sql<R extends pg.QueryResultRow = Record<string, any>>(text: string, params?: unknown[]): Promise<R[]>;
   close(): Promise<void>;
 }
 
 const routerSecret = 'test-router-secret-'.padEnd(40, 'x');
 const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** Wraps a bus to count live subscriptions per topic. */
+/** Wraps a bus to count subscriptions per topic: those live now, and every one made so far. */
 function countingBus(bus: Bus) {
-  const counts = new Map<string, number>();
-  const waiters: Array<{ topic: string; count: number; resolve: () => void }> = [];
+  const live = new Map<string, number>();
+  const made = new Map<string, number>();
+  const waiters: Array<{ counts: Map<string, number>; topic: string; count: number; resolve: () => void }> = [];
   const settle = () => {
     for (const waiter of [...waiters]) {
-      if ((counts.get(waiter.topic) ?? 0) >= waiter.count) {
+      if ((waiter.counts.get(waiter.topic) ?? 0) >= waiter.count) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();
       }
@@ -43,25 +54,45 @@ function countingBus(bus: Bus) {
     close: () => bus.close(),
     async subscribe(topic) {
       const channel = await bus.subscribe(topic);
-      counts.set(topic, (counts.get(topic) ?? 0) + 1);
-      channel.onRelease(() => void counts.set(topic, (counts.get(topic) ?? 1) - 1));
+      live.set(topic, (live.get(topic) ?? 0) + 1);
+      made.set(topic, (made.get(topic) ?? 0) + 1);
+      channel.onRelease(() => void live.set(topic, (live.get(topic) ?? 1) - 1));
       settle();
       return channel as never;
     },
   };
-  const waitFor = (topic: string, count: number) =>
+  const until = (counts: Map<string, number>, topic: string, count: number) =>
     new Promise<void>((resolve) => {
-      waiters.push({ topic, count, resolve });
+      waiters.push({ counts, topic, count, resolve });
       settle();
     });
-  return { bus: counted, waitFor };
+  return {
+    bus: counted,
+    waitFor: (topic: string, count: number) => until(live, topic, count),
+    waitForNew: (topic: string, count: number) => until(made, topic, (made.get(topic) ?? 0) + count),
+  };
+}
+
+export interface StackOptions {
+  accessTokenTtlSeconds?: number;
+  /** How long a closed socket keeps its user ONLINE (the router's option). */
+  presenceGraceMs?: number;
+  /** How long a `typing: true` lasts unless renewed (chat's option). */
+  typingTtlMs?: number;
+  /** Chat's clock for stories, so a test can move past their 24 hours. */
+  clock?: () => Date;
+  /** How often chat deletes expired stories. */
+  storyCleanupIntervalMs?: number;
 }
 
 /** The whole product in this process against a fresh database: users, chat, router. */
-export async function startStack(options: { accessTokenTtlSeconds?: number } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
-  const { bus, waitFor } = countingBus(createBus({ redisUrl: await testRedisUrl() }));
+  const redisUrl = await testRedisUrl();
+  const { bus, waitFor, waitForNew } = countingBus(createBus({ redisUrl }));
+  // One store for the router (writes) and users (reads), as in production; Redis when there is one.
+  const presence = createPresenceStore({ redisUrl });
   const common = {
     databaseUrl: database.url,
     routerSecret,
@@ -76,31 +107,46 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     jwtPrivateKey: keys.privateKey,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     refreshTokenTtlDays: 30,
+    presence,
   });
   const usersUrl = await users.listen();
-  const chat = await createChat({ ...common, usersUrl, bus });
+  const chat = await createChat({
+    ...common,
+    usersUrl,
+    bus,
+    typingTtlMs: options.typingTtlMs,
+    clock: options.clock,
+    storyCleanupIntervalMs: options.storyCleanupIntervalMs,
+  });
   const chatUrl = await chat.listen();
   const router = await createRouter({
     supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
     subgraphUrls: { users: usersUrl, chat: chatUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
+    presence,
+    presenceGraceMs: options.presenceGraceMs,
     logger: silent,
     production: false,
     host: '127.0.0.1',
     port: 0,
   });
   const url = await router.listen();
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     keys,
     waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),
+    waitForNewSubscriptions: (topic, count = 1) => waitForNew(topic, count),
+    sql: async (text, params = []) => (await pool.query(text, params)).rows,
     async close() {
       await router.close();
       await chat.close();
       await users.close();
       await bus.close();
+      await presence.close();
+      await pool.end();
       await database.drop();
     },
   };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createLogger, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
+import { createLogger, createPresenceStore, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createTestDatabase } from '../support/environment.js';
 import { graphql, type GraphQLResponse } from '../support/graphql.js';
@@ -44,6 +44,8 @@ export async function startUsers(overrides: Partial<UsersOptions> = {}): Promise
       jwtPrivateKey: keys.privateKey,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlDays: 30,
+      // Nobody connects in these tests: everyone reads OFFLINE from a store of this process.
+      presence: createPresenceStore(),
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       production: false,
       host: '127.0.0.1',

@@ -23,6 +23,18 @@ describe('the users process', () => {
     expect(result.stderr).toMatch(/^Invalid configuration: DATABASE_URL /);
   });
 
+  it('stops with a configuration error naming REDIS_URL, which presence needs, when it is not set', async () => {
+    const keys = generateSigningKeys();
+    const result = await runMain({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      ROUTER_SECRET: 'x'.repeat(32),
+      JWT_PUBLIC_KEY: keys.publicKey,
+      JWT_PRIVATE_KEY: keys.privateKey,
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toMatch(/^Invalid configuration: REDIS_URL .*presence/);
+  });
+
   it('names DATABASE_URL first even when nothing is configured', async () => {
     const result = await runMain({});
     expect(result.code).toBe(78);

@@ -9,6 +9,9 @@ import { Message } from './entities/message.entity.js';
 import { Reaction } from './entities/reaction.entity.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
 import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
+import { StoryView } from './entities/story-view.entity.js';
+import { Story } from './entities/story.entity.js';
+import { ConversationUnreadResolver } from './resolvers/conversation-unread.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
 import { MessageChangeResolver } from './resolvers/message-change.resolver.js';
 import { MessageDetailsResolver } from './resolvers/message-details.resolver.js';
@@ -16,9 +19,14 @@ import { MessageSearchResolver } from './resolvers/message-search.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
 import { MessageUpdatedResolver } from './resolvers/message-updated.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
+import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
+import { ReceiptResolver } from './resolvers/receipt.resolver.js';
+import { StoryResolver } from './resolvers/story.resolver.js';
+import { TypingResolver } from './resolvers/typing.resolver.js';
 import { buildSchemaWith } from './schema.js';
 import { ConversationService } from './services/conversation.service.js';
 import { MemberManagementService } from './services/member-management.service.js';
+import { MemberEventsService } from './services/member-events.service.js';
 import { MembershipService } from './services/membership.service.js';
 import { MentionService } from './services/mention.service.js';
 import { MessageChangeService } from './services/message-change.service.js';
@@ -27,6 +35,10 @@ import { MessageEventsService } from './services/message-events.service.js';
 import { MessageSearchService } from './services/message-search.service.js';
 import { MessageService } from './services/message.service.js';
 import { ReactionService } from './services/reaction.service.js';
+import { ReceiptService } from './services/receipt.service.js';
+import { StoryCleanupService } from './services/story-cleanup.service.js';
+import { StoryService } from './services/story.service.js';
+import { TypingService } from './services/typing.service.js';
 import { UserDirectoryService } from './services/user-directory.service.js';
 
 export interface ChatOptions {
@@ -47,6 +59,12 @@ export interface ChatOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** How long a `typing: true` lasts unless renewed. @default 5000 */
+  typingTtlMs?: number;
+  /** The time stories are created, expire and are cleaned up by; tests move it forward. @default () => new Date() */
+  clock?: () => Date;
+  /** How often expired stories are deleted. @default 300_000 (5 minutes) */
+  storyCleanupIntervalMs?: number;
 }
 
 /** Builds the chat subgraph (opens DB, runs migrations); returns kit's RunningServer; close() closes the ORM (not the bus: the caller owns it). */
@@ -55,14 +73,15 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
   const orm = await openDatabase({
     url: options.databaseUrl,
     schema: 'chat',
-    entities: [Conversation, Member, Message, Reaction, HiddenMessage],
+    entities: [Conversation, Member, Message, Reaction, HiddenMessage, Story, StoryView],
     migrations: chatMigrations,
     logger,
   });
   try {
     const membership = new MembershipService();
     const directory = new UserDirectoryService({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
-    const events = new MessageEventsService(options.bus, orm.em, membership, logger);
+    const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);
+    const events = new MessageEventsService(memberEvents, orm.em, logger);
     const conversations = new ConversationService(membership, directory);
     const mentions = new MentionService(directory);
     const messages = new MessageService(membership, events, mentions);
@@ -71,6 +90,10 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     const reactions = new ReactionService(membership, events);
     const details = new MessageDetailsService();
     const search = new MessageSearchService(membership);
+    const receipts = new ReceiptService(membership, memberEvents);
+    const typing = new TypingService(membership, memberEvents, options.typingTtlMs ?? 5000);
+    const stories = new StoryService(options.clock ?? (() => new Date()));
+    const cleanup = new StoryCleanupService(stories, orm.em, { intervalMs: options.storyCleanupIntervalMs ?? 300_000, logger });
     const container = new ChatContainer()
       .register(MembershipService, membership)
       .register(MessageEventsService, events)
@@ -84,8 +107,15 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(MessageChangeResolver, new MessageChangeResolver(changes, reactions))
       .register(MessageDetailsResolver, new MessageDetailsResolver(details))
       .register(MessageSearchResolver, new MessageSearchResolver(search))
-      .register(MessageUpdatedResolver, new MessageUpdatedResolver());
-    return createSubgraphServer({
+      .register(MessageUpdatedResolver, new MessageUpdatedResolver())
+      .register(ReceiptService, receipts)
+      .register(TypingService, typing)
+      .register(ConversationUnreadResolver, new ConversationUnreadResolver(receipts))
+      .register(MessageStatusResolver, new MessageStatusResolver(receipts))
+      .register(ReceiptResolver, new ReceiptResolver(receipts))
+      .register(TypingResolver, new TypingResolver(typing))
+      .register(StoryResolver, new StoryResolver(stories));
+    const server = createSubgraphServer({
       name: 'chat',
       schema: await buildSchemaWith(container),
       orm,
@@ -95,8 +125,13 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       production: options.production,
       host: options.host,
       port: options.port,
-      onClose: () => orm.close(),
+      onClose: async () => {
+        await cleanup.stop();
+        await orm.close();
+      },
     });
+    cleanup.start();
+    return server;
   } catch (error) {
     await orm.close();
     throw error;

@@ -5,6 +5,7 @@ import { ChatContainer } from './container.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
 import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
+import { ConversationUnreadResolver } from './resolvers/conversation-unread.resolver.js';
 import { MemberResolver } from './resolvers/member.resolver.js';
 import { MessageChangeResolver } from './resolvers/message-change.resolver.js';
 import { MessageDetailsResolver } from './resolvers/message-details.resolver.js';
@@ -13,6 +14,10 @@ import { MessageSearchResolver } from './resolvers/message-search.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
 import { MessageUpdatedResolver } from './resolvers/message-updated.resolver.js';
 import { MessageResolver } from './resolvers/message.resolver.js';
+import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
+import { ReceiptResolver } from './resolvers/receipt.resolver.js';
+import { StoryResolver } from './resolvers/story.resolver.js';
+import { TypingResolver } from './resolvers/typing.resolver.js';
 
 /** The resolver classes that make up the chat subgraph. */
 export const chatResolvers = [
@@ -25,6 +30,11 @@ export const chatResolvers = [
   MessageDetailsResolver,
   MessageSearchResolver,
   MessageUpdatedResolver,
+  ConversationUnreadResolver,
+  MessageStatusResolver,
+  ReceiptResolver,
+  TypingResolver,
+  StoryResolver,
 ] as const;
 
 /**

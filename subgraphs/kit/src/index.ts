@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export * from './auth.js';
+export * from './batch-loader.js';
 export * from './bus.js';
 export * from './channel.js';
 export * from './config.js';
@@ -9,5 +10,6 @@ export * from './database.js';
 export * from './errors.js';
 export * from './federation.js';
 export * from './logger.js';
+export * from './presence.js';
 export * from './scalars.js';
 export * from './server.js';

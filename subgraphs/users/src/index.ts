@@ -5,6 +5,7 @@ import {
   createTokenVerifier,
   openDatabase,
   type Logger,
+  type PresenceStore,
   type RunningServer,
 } from '@chirpchat/kit';
 import { migrations } from '../migrations/index.js';
@@ -13,6 +14,7 @@ import { User } from './entities/user.entity.js';
 import { buildSchemaFor } from './schema.js';
 import { AccountService } from './services/account.service.js';
 import { PasswordService } from './services/password.service.js';
+import { PresenceService } from './services/presence.service.js';
 import { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -27,6 +29,11 @@ export interface UsersOptions {
   jwtPrivateKey: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
+  /**
+   * Where the routers record who holds a live socket, read for `User.presence`. Owned (and
+   * closed) by the caller; in one process, the same instance the router writes to.
+   */
+  presence: PresenceStore;
   logger: Logger;
   /** Hides internal errors and turns introspection off. */
   production: boolean;
@@ -49,7 +56,12 @@ export async function createUsers(options: UsersOptions): Promise<RunningServer>
       refreshTokenTtlDays: options.refreshTokenTtlDays,
       logger,
     });
-    const services = { accounts: new AccountService(new PasswordService(), sessions), sessions, users: new UserService() };
+    const services = {
+      accounts: new AccountService(new PasswordService(), sessions),
+      sessions,
+      users: new UserService(),
+      presence: new PresenceService(options.presence),
+    };
     return createSubgraphServer({
       name: 'users',
       schema: await buildSchemaFor(services),

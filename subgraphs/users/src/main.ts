@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
 import { createUsers } from './index.js';
 
 /** The users subgraph as a process of its own (real services; the embedded mode runs it in the router). */
@@ -22,11 +22,15 @@ void runMain(async () => {
       'JWT_PRIVATE_KEY',
       'ACCESS_TOKEN_TTL_SECONDS',
       'REFRESH_TOKEN_TTL_DAYS',
+      'REDIS_URL',
     ],
     process.env,
     { PORT: '4001' },
   );
+  // Presence is written by the routers, which are other processes: only a shared Redis connects them.
+  if (!config.REDIS_URL) throw new ConfigError('REDIS_URL', 'is required when the users subgraph runs as its own process (for presence)');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'users' });
+  const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
   const server = await createUsers({
     databaseUrl,
     routerSecret: config.ROUTER_SECRET,
@@ -34,6 +38,7 @@ void runMain(async () => {
     jwtPrivateKey: config.JWT_PRIVATE_KEY,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    presence,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,
@@ -47,13 +52,16 @@ void runMain(async () => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    server
+      .close()
+      .then(() => presence.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

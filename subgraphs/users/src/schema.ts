@@ -1,9 +1,11 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema } from '@chirpchat/kit';
 import { AuthResolver } from './resolvers/auth.resolver.js';
+import { PresenceResolver } from './resolvers/presence.resolver.js';
 import { createUserReference } from './resolvers/user.reference.js';
 import { UserResolver } from './resolvers/user.resolver.js';
 import type { AccountService } from './services/account.service.js';
+import type { PresenceService } from './services/presence.service.js';
 import type { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -12,6 +14,7 @@ export interface UsersServices {
   accounts: AccountService;
   sessions: SessionService;
   users: UserService;
+  presence: PresenceService;
 }
 
 /**
@@ -23,11 +26,12 @@ export function buildSchemaFor(services?: UsersServices): Promise<GraphQLSchema>
     ? new Map<unknown, object>([
         [AuthResolver, new AuthResolver(services.accounts, services.sessions)],
         [UserResolver, new UserResolver(services.users)],
+        [PresenceResolver, new PresenceResolver(services.presence)],
       ])
     : new Map<unknown, object>();
   return buildFederatedSchema(
     {
-      resolvers: [AuthResolver, UserResolver],
+      resolvers: [AuthResolver, UserResolver, PresenceResolver],
       container: {
         get(resolverClass: unknown) {
           const instance = resolvers.get(resolverClass);

@@ -1,6 +1,6 @@
 import type { Opt } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
 import { MemberRole } from './member-role.enum.js';
 
@@ -26,4 +26,14 @@ export class Member {
   @Field((_type) => Date)
   @Property({ type: 'datetime', length: 3 })
   joinedAt: Date & Opt = new Date();
+
+  /** The highest seq this member's client has received; only ever raised (ReceiptService). */
+  @Field((_type) => Int)
+  @Property({ type: 'integer', default: 0 })
+  lastDeliveredSeq: number & Opt = 0;
+
+  /** The highest seq this member has seen; never ahead of `lastDeliveredSeq` (read implies delivered). */
+  @Field((_type) => Int)
+  @Property({ type: 'integer', default: 0 })
+  lastReadSeq: number & Opt = 0;
 }

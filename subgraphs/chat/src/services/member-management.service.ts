@@ -58,10 +58,14 @@ export class MemberManagementService {
       if (newcomers.length === 0) return;
       const joinedAt = new Date();
       await tx.execute(
-        `insert into "chat"."member" ("conversation_id", "user_id", "role", "joined_at")
-           select ?, "user_id", ?, ? from unnest(?::text[]) as "user_id" on conflict do nothing`,
+        // Newcomers start with both cursors at the latest message: the history they can now read
+        // is not "unread" for them, and it does not fall back from READ to SENT for its senders.
+        `insert into "chat"."member" ("conversation_id", "user_id", "role", "joined_at", "last_delivered_seq", "last_read_seq")
+           select ?, "user_id", ?, ?, "c"."last_seq", "c"."last_seq"
+             from unnest(?::text[]) as "user_id", "chat"."conversation" as "c" where "c"."id" = ?
+           on conflict do nothing`,
         // One array parameter: a plain JS array would be spread into a list of parameters.
-        [conversationId, MemberRole.MEMBER, joinedAt, tx.getPlatform().marshallArray(newcomers)],
+        [conversationId, MemberRole.MEMBER, joinedAt, tx.getPlatform().marshallArray(newcomers), conversationId],
       );
     });
     return conversation;

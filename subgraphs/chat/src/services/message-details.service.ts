@@ -1,8 +1,7 @@
-import type { EntityManager } from '@chirpchat/kit';
+import { BatchLoader, type EntityManager } from '@chirpchat/kit';
 import { HiddenMessage } from '../entities/hidden-message.entity.js';
 import { Message } from '../entities/message.entity.js';
 import type { ReactionSummary } from '../types/reaction-summary.type.js';
-import { BatchLoader } from './batch-loader.js';
 
 /** One emoji on one message and who chose it, earliest first. */
 interface ReactionGroup {
@@ -29,7 +28,7 @@ export class MessageDetailsService {
 
   /** The message's reactions grouped by emoji, in order of first use, as `viewerId` sees them. */
   async reactions(em: EntityManager, viewerId: string, messageId: string): Promise<ReactionSummary[]> {
-    const groups = await this.for(em, viewerId).reactions.load(messageId);
+    const groups = (await this.for(em, viewerId).reactions.load(messageId)) ?? [];
     return groups.map(({ emoji, userIds }) => ({
       emoji,
       count: userIds.length,
@@ -40,12 +39,18 @@ export class MessageDetailsService {
 
   /** The message `replyToId` names; tombstones too (their text is null). */
   replyTo(em: EntityManager, viewerId: string, replyToId: string | null): Promise<Message | null> {
-    return replyToId === null ? Promise.resolve(null) : this.for(em, viewerId).messages.load(replyToId);
+    return replyToId === null
+      ? Promise.resolve(null)
+      : this.for(em, viewerId)
+          .messages.load(replyToId)
+          .then((message) => message ?? null);
   }
 
   /** Whether the viewer deleted the message for themselves. */
   hiddenForMe(em: EntityManager, viewerId: string, messageId: string): Promise<boolean> {
-    return this.for(em, viewerId).hidden.load(messageId);
+    return this.for(em, viewerId)
+      .hidden.load(messageId)
+      .then((hidden) => hidden ?? false);
   }
 
   private for(em: EntityManager, viewerId: string): Loaders {
@@ -53,12 +58,12 @@ export class MessageDetailsService {
     if (loaders?.viewerId !== viewerId) {
       loaders = {
         viewerId,
-        reactions: new BatchLoader((ids) => this.loadReactions(em, ids), []),
-        messages: new BatchLoader(async (ids) => new Map((await em.find(Message, { id: { $in: ids } })).map((m) => [m.id, m])), null),
+        reactions: new BatchLoader((ids) => this.loadReactions(em, ids)),
+        messages: new BatchLoader(async (ids) => new Map((await em.find(Message, { id: { $in: ids } })).map((m) => [m.id, m]))),
         hidden: new BatchLoader(async (ids) => {
           const hidden = await em.find(HiddenMessage, { userId: viewerId, messageId: { $in: ids } });
           return new Map(hidden.map((h) => [h.messageId, true]));
-        }, false),
+        }),
       };
       this.loaders.set(em, loaders);
     }

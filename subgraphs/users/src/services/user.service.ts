@@ -1,8 +1,7 @@
 import { raw } from '@mikro-orm/core';
-import { BadUserInputError, NotFoundError, type EntityManager } from '@chirpchat/kit';
+import { BadUserInputError, BatchLoader, NotFoundError, type EntityManager } from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
 import { normalizeDisplayName, USERNAME } from './profile.rules.js';
-import { UserLoader } from './user-loader.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const SEARCH_QUERY_MAX = 64;
@@ -11,15 +10,22 @@ export const USERNAMES_MAX = 50;
 
 /** Reading and editing profiles. Access rules (who may ask) are the resolvers' part. */
 export class UserService {
-  /** One loader per request's EntityManager, so batches never mix requests. */
-  private readonly loaders = new WeakMap<EntityManager, UserLoader>();
+  /**
+   * One loader per request's EntityManager, so batches never mix requests: `_entities` asks
+   * for each user separately, often dozens at once (the senders of a page of messages), and
+   * the loader turns them into one query.
+   */
+  private readonly loaders = new WeakMap<EntityManager, BatchLoader<string, User>>();
 
   /** The user with this id, or null — also for ids that are not UUIDs, which no user has. */
-  byId(em: EntityManager, id: string): Promise<User | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+  async byId(em: EntityManager, id: string): Promise<User | null> {
+    if (!UUID.test(id)) return null;
     let loader = this.loaders.get(em);
-    if (!loader) this.loaders.set(em, (loader = new UserLoader(em)));
-    return loader.load(id.toLowerCase());
+    if (!loader) {
+      loader = new BatchLoader(async (ids) => new Map((await em.find(User, { id: { $in: ids } })).map((user) => [user.id, user])));
+      this.loaders.set(em, loader);
+    }
+    return (await loader.load(id.toLowerCase())) ?? null;
   }
 
   /**
