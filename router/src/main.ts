@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createLogger, readConfig, runMain } from '@chirpchat/kit';
 import { createRouter } from './router.js';
-import { supergraphPath } from './paths.js';
+import { supergraphPath, webDistPath } from './paths.js';
+import { webAppRoutes } from './static.js';
 
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
@@ -20,6 +21,7 @@ await runMain(async () => {
     production: config.NODE_ENV === 'production',
     host: config.HOST,
     port: config.PORT,
+    extend: webAppRoutes(webDistPath, logger),
   });
   await router.listen();
   const stop = () => void router.close().then(() => process.exit(0));
