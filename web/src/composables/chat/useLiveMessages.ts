@@ -118,5 +118,8 @@ export function useLiveMessages(): void {
     clearTimeout(resubscribeTimer);
     clearTimeout(settleTimer);
     subscription?.unsubscribe();
+    // Signed out: nothing of this person's stays for the next one.
+    unread.clear();
+    outbox.clear();
   });
 }

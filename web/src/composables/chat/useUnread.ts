@@ -10,6 +10,11 @@ import { computed, reactive, ref } from 'vue';
 const counts = reactive(new Map<string, number>());
 const openConversationId = ref<string | null>(null);
 
+// Coming back to the tab reads what arrived in the open conversation meanwhile.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && openConversationId.value) counts.delete(openConversationId.value);
+});
+
 export function useUnread() {
   return {
     /** The conversation on screen; its messages are read as they arrive. */
