@@ -20,6 +20,8 @@ describe('the web client in Chromium: two people chat live', () => {
   let stack: Stack;
   let browser: Browser;
   const people: BrowserPerson[] = [];
+  const aliceAccount = newAccount('alice');
+  const bobAccount = newAccount('bob');
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([startStack({ web: true }), launchChromium()]);
@@ -32,8 +34,6 @@ describe('the web client in Chromium: two people chat live', () => {
   });
 
   it('registers two people through the UI, who start a direct chat and see each other’s messages live; a reload keeps session and history', async () => {
-    const aliceAccount = newAccount('alice');
-    const bobAccount = newAccount('bob');
     const alice = await openApp(browser, stack.origin);
     const bob = await openApp(browser, stack.origin);
     people.push(alice, bob);
@@ -138,6 +138,28 @@ describe('the web client in Chromium: two people chat live', () => {
     await link.waitFor({ timeout: LIVE_MS });
     expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
     expect(await link.getAttribute('target')).toBe('_blank');
+  }, 60_000);
+
+  it('creates a group, which appears live in the other member’s list', async () => {
+    const [alice, bob] = people;
+    if (!alice || !bob) throw new Error('runs after the first test');
+    const bobName = bobAccount.displayName;
+    await alice.page.getByRole('link', { name: 'New chat' }).click();
+    await alice.page.getByLabel('Search people').fill(bobName);
+    await alice.page.getByLabel(`Add ${bobName} to group`).check();
+    await alice.page.getByLabel('Group name (optional)').fill('Weekend plans');
+    await alice.page.getByRole('button', { name: 'Create group' }).click();
+    await alice.page.getByRole('heading', { name: 'Weekend plans', level: 2 }).waitFor();
+    await alice.page.getByText('2 members').waitFor();
+    await sendWithEnter(alice.page, 'Hiking on Saturday?');
+
+    const group = bob.page.getByRole('link', { name: /Weekend plans.*Hiking on Saturday\?.*1 unread/ });
+    await group.waitFor({ timeout: LIVE_MS + 2000 });
+    await group.click();
+    const item = messageList(bob.page).getByRole('listitem').filter({ hasText: 'Hiking on Saturday?' });
+    await item.waitFor();
+    // In a group, the sender's name shows with their message.
+    expect(await item.innerText()).toContain(aliceAccount.displayName);
   }, 60_000);
 
   it('opens offline after a first visit and says it is offline', async () => {

@@ -15,7 +15,6 @@ export function useStartConversation() {
         mutation: CreateConversationDocument,
         variables: { input },
         refetchQueries: [ConversationsDocument],
-        awaitRefetchQueries: false,
       });
       return { id: data!.createConversation.id };
     } catch (error) {
