@@ -14,7 +14,8 @@ import {
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createRouter } from './router.js';
-import { repoRoot, supergraphPath } from './paths.js';
+import { repoRoot, supergraphPath, webDistPath } from './paths.js';
+import { webAppRoutes } from './static.js';
 
 export interface AllInOne {
   /** The router's GraphQL endpoint. */
@@ -85,11 +86,11 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     production,
     host: config.HOST,
     port: config.PORT,
+    extend: webAppRoutes(webDistPath, logger.child({ service: 'router' })),
   });
   const url = await router.listen();
-  logger.info(
-    `ChirpChat is up: GraphQL at ${url.replace('127.0.0.1', 'localhost')}, health at ${new URL('/health', url).toString().replace('127.0.0.1', 'localhost')}`,
-  );
+  const local = (pathname: string) => new URL(pathname, url).toString().replace('127.0.0.1', 'localhost');
+  logger.info(`ChirpChat is up: the app at ${local('/')}, GraphQL at ${local('/graphql')}, health at ${local('/health')}`);
 
   return {
     url,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
 import { createRouter } from './router.js';
-import { supergraphPath } from './paths.js';
+import { supergraphPath, webDistPath } from './paths.js';
+import { webAppRoutes } from './static.js';
 
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
@@ -24,6 +25,7 @@ await runMain(async () => {
     production: config.NODE_ENV === 'production',
     host: config.HOST,
     port: config.PORT,
+    extend: webAppRoutes(webDistPath, logger),
   });
   await router.listen();
   const stop = () =>

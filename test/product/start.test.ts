@@ -64,6 +64,13 @@ describe('npm start on the embedded defaults', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('serves the web app at the same URL', async () => {
+    const response = await fetch(`${base}/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<div id="app"></div>');
+    expect((await fetch(`${base}/sw.js`)).status).toBe(200);
+  });
+
   it('carries a message between two users', async () => {
     const url = `${base}/graphql`;
     const alice = await registerUser(url, 'alice');

@@ -6,12 +6,14 @@ import pg from 'pg';
 import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
-import { createRouter } from '@chirpchat/router';
+import { createRouter, webAppRoutes, webDistPath } from '@chirpchat/router';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
 export interface Stack {
   /** The router's HTTP GraphQL endpoint. */
   url: string;
+  /** The router's origin, e.g. `http://127.0.0.1:41234`: where the web app is, with `web: true`. */
+  origin: string;
   /** The router's graphql-ws endpoint. */
   wsUrl: string;
   keys: { publicKey: string; privateKey: string };
@@ -85,8 +87,16 @@ export interface StackOptions {
   storyCleanupIntervalMs?: number;
 }
 
+export interface StackOptions {
+  accessTokenTtlSeconds?: number;
+  /** Serve the built web app (web/dist) from the router, as `npm start` does; `npm test` builds it first. */
+  web?: boolean;
+}
+
 /** The whole product in this process against a fresh database: users, chat, router. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const extend = options.web ? webAppRoutes(webDistPath, silent) : undefined;
+  if (options.web && !extend) throw new Error(`The web app is not built (${webDistPath}): run \`npm run build\` first.`);
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
   const redisUrl = await testRedisUrl();
@@ -130,11 +140,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     production: false,
     host: '127.0.0.1',
     port: 0,
+    extend,
   });
   const url = await router.listen();
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
     url,
+    origin: new URL(url).origin,
     wsUrl: url.replace(/^http/, 'ws'),
     keys,
     waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),

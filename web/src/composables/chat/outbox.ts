@@ -1,0 +1,30 @@
+import { reactive } from 'vue';
+
+/** A message of ours the server has not confirmed yet. */
+export interface OutgoingMessage {
+  /** Our idempotency key: a retry sends the same one, so the server never stores it twice. */
+  clientId: string;
+  conversationId: string;
+  text: string;
+  createdAt: string;
+  state: 'sending' | 'failed';
+  error: string | null;
+}
+
+/**
+ * Messages on their way, by clientId. They show at the end of their conversation until the
+ * server's copy (with the same clientId) arrives, from the mutation result or a live event,
+ * whichever is first; then the entry goes. Kept outside any component, so leaving the
+ * conversation while a send is in flight loses nothing.
+ */
+export const outbox = reactive(new Map<string, OutgoingMessage>());
+
+/** A v4 UUID; `crypto.randomUUID` exists only in secure contexts (https, localhost). */
+export function newClientId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

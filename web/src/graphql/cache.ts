@@ -1,0 +1,89 @@
+import { InMemoryCache, type FieldFunctionOptions, type Reference } from '@apollo/client/core';
+
+/** A message edge as the cache stores it: the node is a reference to the normalized Message. */
+interface StoredMessageEdge {
+  __typename?: 'MessageEdge';
+  node: Reference;
+}
+
+/** `Conversation.messages` as the cache stores it: every page loaded so far, one list. */
+export interface StoredMessages {
+  __typename?: 'MessageConnection';
+  edges: StoredMessageEdge[];
+  pageInfo: { __typename?: 'PageInfo'; hasPreviousPage: boolean; startCursor: string | null };
+}
+
+type ReadField = FieldFunctionOptions['readField'];
+
+function seqOf(edge: StoredMessageEdge, readField: ReadField): number {
+  return readField<number>('seq', edge.node) ?? 0;
+}
+
+/** The union of two edge lists: one edge per seq (the newer copy wins), ascending. */
+function unionBySeq(older: StoredMessageEdge[], newer: StoredMessageEdge[], readField: ReadField): StoredMessageEdge[] {
+  const bySeq = new Map<number, StoredMessageEdge>();
+  for (const edge of older) bySeq.set(seqOf(edge, readField), edge);
+  for (const edge of newer) bySeq.set(seqOf(edge, readField), edge);
+  return [...bySeq.entries()].sort(([a], [b]) => a - b).map(([, edge]) => edge);
+}
+
+/**
+ * Pages of a conversation's history merge into one ascending list: an older page (`before`)
+ * extends it backwards, the newest page (first load or a refetch) joins at the end. When the
+ * newest page does not reach back to what is held, the held part is stale and is dropped.
+ */
+function mergeMessagePages(
+  existing: StoredMessages | undefined,
+  incoming: StoredMessages,
+  { args, readField }: FieldFunctionOptions,
+): StoredMessages {
+  if (!existing) return { ...incoming, edges: unionBySeq([], incoming.edges, readField) };
+  const edges = unionBySeq(existing.edges, incoming.edges, readField);
+  if (args?.before) {
+    return { ...existing, edges, pageInfo: { ...existing.pageInfo, ...incoming.pageInfo } };
+  }
+  const newestHeld = existing.edges.length ? seqOf(existing.edges.at(-1)!, readField) : 0;
+  const oldestIncoming = incoming.edges.length ? seqOf(incoming.edges[0]!, readField) : Infinity;
+  if (existing.edges.length && oldestIncoming > newestHeld + 1) return { ...incoming, edges: unionBySeq([], incoming.edges, readField) };
+  const oldestHeld = existing.edges.length ? seqOf(existing.edges[0]!, readField) : Infinity;
+  return { ...incoming, edges, pageInfo: oldestHeld < oldestIncoming ? existing.pageInfo : incoming.pageInfo };
+}
+
+/** Adds one message (a live event, a catch-up result, a sent message) to held history, once. */
+export function insertMessage(existing: StoredMessages, node: Reference, readField: ReadField): StoredMessages {
+  return { ...existing, edges: unionBySeq(existing.edges, [{ __typename: 'MessageEdge', node }], readField) };
+}
+
+interface StoredConversations {
+  edges: Array<{ node: Reference }>;
+  pageInfo: unknown;
+}
+
+/** The conversation list: a first page replaces, a later page (`after`) appends. */
+function mergeConversationPages(
+  existing: StoredConversations | undefined,
+  incoming: StoredConversations,
+  { args }: FieldFunctionOptions,
+): StoredConversations {
+  if (!existing || !args?.after) return incoming;
+  const held = new Set(existing.edges.map((edge) => edge.node.__ref));
+  return { ...incoming, edges: [...existing.edges, ...incoming.edges.filter((edge) => !held.has(edge.node.__ref))] };
+}
+
+export function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    typePolicies: {
+      Query: {
+        fields: {
+          conversations: { keyArgs: false, merge: mergeConversationPages },
+        },
+      },
+      Conversation: {
+        fields: {
+          messages: { keyArgs: false, merge: mergeMessagePages },
+          members: { merge: false },
+        },
+      },
+    },
+  });
+}

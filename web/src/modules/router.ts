@@ -1,0 +1,52 @@
+import { watch, type App } from 'vue';
+import { createRouter, createWebHistory } from 'vue-router';
+import { useSession } from '../composables/auth/useSession';
+import ChatPage from '../pages/ChatPage.vue';
+import ConversationPage from '../pages/ConversationPage.vue';
+import HomePage from '../pages/HomePage.vue';
+import NewConversationPage from '../pages/NewConversationPage.vue';
+import RegisterPage from '../pages/RegisterPage.vue';
+import SignInPage from '../pages/SignInPage.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Only for signed-in people; others go to sign in first. */
+    requiresAuth?: boolean;
+    /** Only for signed-out people; others go to their conversations. */
+    guestOnly?: boolean;
+  }
+}
+
+/** Installs the router: URLs for every screen, and the signed-in / signed-out guards. */
+export function install(app: App): void {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      { path: '/sign-in', name: 'sign-in', component: SignInPage, meta: { guestOnly: true } },
+      { path: '/register', name: 'register', component: RegisterPage, meta: { guestOnly: true } },
+      {
+        path: '/',
+        component: ChatPage,
+        meta: { requiresAuth: true },
+        children: [
+          { path: '', name: 'home', component: HomePage },
+          { path: 'new', name: 'new-conversation', component: NewConversationPage },
+          { path: 'c/:id', name: 'conversation', component: ConversationPage, props: true },
+        ],
+      },
+      { path: '/:unknown(.*)*', redirect: '/' },
+    ],
+  });
+
+  const { signedIn } = useSession();
+  router.beforeEach((to) => {
+    if (to.meta.requiresAuth && !signedIn.value) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+    if (to.meta.guestOnly && signedIn.value) return { name: 'home' };
+    return true;
+  });
+  // Signing out here, in another tab, or by a refused refresh token leaves the signed-in screens.
+  watch(signedIn, (now) => {
+    if (!now && router.currentRoute.value.meta.requiresAuth) void router.replace({ name: 'sign-in' });
+  });
+  app.use(router);
+}
