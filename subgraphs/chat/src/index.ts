@@ -1,4 +1,13 @@
-import { createSubgraphServer, createTokenVerifier, openDatabase, type Bus, type Logger, type RunningServer } from '@chirpchat/kit';
+import {
+  createSubgraphServer,
+  createTokenVerifier,
+  JobQueue,
+  messageSentQueue,
+  openDatabase,
+  type Bus,
+  type Logger,
+  type RunningServer,
+} from '@chirpchat/kit';
 import type { GraphQLSchema } from 'graphql';
 import { chatMigrations } from '../migrations/index.js';
 import { ChatContainer } from './container.js';
@@ -13,6 +22,7 @@ import { buildSchemaWith } from './schema.js';
 import { ConversationService } from './services/conversation.service.js';
 import { MembershipService } from './services/membership.service.js';
 import { MessageEventsService } from './services/message-events.service.js';
+import { MessageSentService } from './services/message-sent.service.js';
 import { MessageService } from './services/message.service.js';
 import { UserDirectoryService } from './services/user-directory.service.js';
 
@@ -36,7 +46,11 @@ export interface ChatOptions {
   port?: number;
 }
 
-/** Builds the chat subgraph (opens DB, runs migrations); returns kit's RunningServer; close() closes the ORM (not the bus: the caller owns it). */
+/**
+ * Builds the chat subgraph (opens DB, runs migrations, starts the job queue it enqueues "message
+ * sent" events on); returns kit's RunningServer; close() closes the ORM and the job queue (not the
+ * bus: the caller owns it).
+ */
 export async function createChat(options: ChatOptions): Promise<RunningServer> {
   const logger = options.logger.child({ subgraph: 'chat' });
   const orm = await openDatabase({
@@ -46,12 +60,23 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     migrations: chatMigrations,
     logger,
   });
+  // Chat only enqueues: the consumers (notifications) run the queue's maintenance.
+  const jobs = await JobQueue.start({
+    databaseUrl: options.databaseUrl,
+    logger,
+    poolSize: 2,
+    maintenance: false,
+    queues: [messageSentQueue],
+  }).catch(async (error: unknown) => {
+    await orm.close();
+    throw error;
+  });
   try {
     const membership = new MembershipService();
     const directory = new UserDirectoryService({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
     const events = new MessageEventsService(options.bus, orm.em, membership, logger);
     const conversations = new ConversationService(membership, directory);
-    const messages = new MessageService(membership, events);
+    const messages = new MessageService(membership, events, new MessageSentService(jobs, membership), directory);
     const container = new ChatContainer()
       .register(MembershipService, membership)
       .register(MessageEventsService, events)
@@ -71,9 +96,13 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       production: options.production,
       host: options.host,
       port: options.port,
-      onClose: () => orm.close(),
+      onClose: async () => {
+        await jobs.stop();
+        await orm.close();
+      },
     });
   } catch (error) {
+    await jobs.stop();
     await orm.close();
     throw error;
   }

@@ -31,7 +31,7 @@ export class MessageResolver {
 
   @Mutation((_returns) => Message, { description: 'The same (sender, clientId) again returns the first message.' })
   sendMessage(@Ctx() context: RequestContext, @Arg('input', (_type) => SendMessageInput) input: SendMessageInput): Promise<Message> {
-    return this.messageService.send(context.em, requireViewer(context), input);
+    return this.messageService.send(context.em, requireViewer(context), input, context.authorization);
   }
 
   @FieldResolver((_returns) => Conversation)

@@ -6,7 +6,9 @@ import type { MessageConnection } from '../types/message-connection.type.js';
 import { isUuid } from './ids.js';
 import type { MembershipService } from './membership.service.js';
 import type { MessageEventsService } from './message-events.service.js';
+import type { MessageSentService } from './message-sent.service.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
+import type { UserDirectoryService } from './user-directory.service.js';
 
 const MAX_CLIENT_ID = 64;
 const MAX_TEXT = 10_000;
@@ -25,15 +27,19 @@ export class MessageService {
   constructor(
     private readonly membership: MembershipService,
     private readonly events: MessageEventsService,
+    private readonly sent: MessageSentService,
+    private readonly directory: UserDirectoryService,
   ) {}
 
   /**
    * Stores a message with the next `seq` and tells the members, after the commit. The same
    * (sender, clientId) again returns the first message unchanged: no new seq, no event.
+   * The durable "message sent" event for notifications is enqueued in the same transaction.
+   * @param authorization the caller's own Authorization value, to look up their display name as them
    * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError, or ConflictError
    *   when the clientId was already used in another conversation
    */
-  async send(em: EntityManager, viewer: Viewer, input: SendMessageInput): Promise<Message> {
+  async send(em: EntityManager, viewer: Viewer, input: SendMessageInput, authorization: string | null): Promise<Message> {
     const clientId = input.clientId.trim();
     if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
@@ -42,12 +48,15 @@ export class MessageService {
     if (text === '') throw new BadUserInputError('A message needs text.', 'text');
     if ([...text].length > MAX_TEXT)
       throw new BadUserInputError(`A message can have at most ${MAX_TEXT.toLocaleString('en')} characters.`, 'text');
+    // Looked up before the transaction (and alongside the checks), so no row lock waits on the users subgraph.
+    const senderName = this.directory.displayName(viewer.id, authorization);
     const { conversation } = await this.membership.require(em, input.conversationId, viewer.id);
 
     const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
     if (earlier) return this.sameConversation(earlier, conversation.id);
 
     let message: Message;
+    const name = await senderName;
     try {
       message = await em.transactional(async (tx) => {
         // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
@@ -65,6 +74,7 @@ export class MessageService {
           createdAt: new Date(next!.last_message_at),
         });
         await tx.insert(stored);
+        await this.sent.enqueue(tx, conversation, stored, name);
         return stored;
       });
     } catch (error) {

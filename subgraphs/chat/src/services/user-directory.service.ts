@@ -6,21 +6,56 @@ export interface UserDirectoryOptions {
   routerSecret: string;
   /** @default 5000 */
   timeoutMs?: number;
+  /** How long a looked-up display name is reused. @default 60000 */
+  nameCacheMs?: number;
 }
 
-const ENTITIES_QUERY = 'query($r:[_Any!]!){ _entities(representations:$r){ ... on User { id } } }';
+/** A display name lookup is on the send path: it gets less time than a membership check. */
+const NAME_TIMEOUT_MS = 1500;
+const MAX_CACHED_NAMES = 10_000;
 
 /**
- * Asks the users subgraph which user ids exist. Chat never reads the users tables; it calls
- * `_entities` the way the router would, as the caller (their token), so the users subgraph
- * applies its own rules.
+ * Asks the users subgraph about users. Chat never reads the users tables; it calls `_entities`
+ * the way the router would, as the caller (their token), so the users subgraph applies its own rules.
  */
 export class UserDirectoryService {
+  private readonly names = new Map<string, { name: string; until: number }>();
+
   constructor(private readonly options: UserDirectoryOptions) {}
 
   /** The ids among `ids` that name no user, in the order given. */
   async unknownIds(ids: readonly string[], authorization: string | null): Promise<string[]> {
     if (ids.length === 0) return [];
+    const entities = await this.entities(ids, 'id', authorization, this.options.timeoutMs ?? 5000);
+    return ids.filter((_id, index) => !entities[index]?.id);
+  }
+
+  /**
+   * The user's display name, for push notifications, from a cache of about a minute; null when
+   * the users subgraph does not answer in time. Never throws: a send must not fail over a name.
+   */
+  async displayName(userId: string, authorization: string | null): Promise<string | null> {
+    const cached = this.names.get(userId);
+    if (cached && cached.until > Date.now()) return cached.name;
+    try {
+      const [user] = await this.entities([userId], 'id displayName', authorization, NAME_TIMEOUT_MS);
+      const name = typeof user?.displayName === 'string' ? user.displayName : null;
+      if (name !== null) {
+        if (this.names.size >= MAX_CACHED_NAMES) this.names.clear();
+        this.names.set(userId, { name, until: Date.now() + (this.options.nameCacheMs ?? 60_000) });
+      }
+      return name;
+    } catch {
+      return null;
+    }
+  }
+
+  private async entities(
+    ids: readonly string[],
+    fields: string,
+    authorization: string | null,
+    timeoutMs: number,
+  ): Promise<Array<{ id?: string; displayName?: string } | null>> {
     const response = await fetch(this.options.usersUrl, {
       method: 'POST',
       headers: {
@@ -28,14 +63,19 @@ export class UserDirectoryService {
         [ROUTER_SECRET_HEADER]: this.options.routerSecret,
         ...(authorization ? { authorization } : {}),
       },
-      body: JSON.stringify({ query: ENTITIES_QUERY, variables: { r: ids.map((id) => ({ __typename: 'User', id })) } }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      body: JSON.stringify({
+        query: `query($r:[_Any!]!){ _entities(representations:$r){ ... on User { ${fields} } } }`,
+        variables: { r: ids.map((id) => ({ __typename: 'User', id })) },
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = (await response.json().catch(() => null)) as { data?: { _entities?: Array<{ id?: string } | null> | null } } | null;
+    const body = (await response.json().catch(() => null)) as {
+      data?: { _entities?: Array<{ id?: string; displayName?: string } | null> | null };
+    } | null;
     const entities = body?.data?._entities;
     if (!response.ok || !Array.isArray(entities) || entities.length !== ids.length) {
       throw new Error(`The users subgraph did not answer the user lookup (HTTP ${response.status}).`);
     }
-    return ids.filter((_id, index) => !entities[index]?.id);
+    return entities;
   }
 }
