@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { createBus, createLogger, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import { createBus, createLogger, freePort, generateSigningKeys, type Bus, type RunningServer } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
+import { createNotifications, generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import { createRouter } from '@chirpchat/router';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
@@ -14,6 +15,10 @@ export interface Stack {
   /** The router's graphql-ws endpoint. */
   wsUrl: string;
   keys: { publicKey: string; privateKey: string };
+  /** The stack's own database, for checking what was (not) stored. */
+  databaseUrl: string;
+  /** The notifications subgraph, which tests stop and start again (same port and database) to show nothing is lost. */
+  notifications: { stop(): Promise<void>; start(): Promise<void> };
   /** Resolves once `count` live subscriptions listen for `userId`'s messages (no sleeping on races). */
   waitForSubscribers(userId: string, count?: number): Promise<void>;
   close(): Promise<void>;
@@ -54,11 +59,18 @@ function countingBus(bus: Bus) {
   return { bus: counted, waitFor };
 }
 
-/** The whole product in this process against a fresh database: users, chat, router. */
-export async function startStack(options: { accessTokenTtlSeconds?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  accessTokenTtlSeconds?: number;
+  /** Overrides for the notifications subgraph: presence, the loopback push service's address and CA, faster timings. */
+  notifications?: Partial<NotificationsOptions>;
+}
+
+/** The whole product in this process against a fresh database: users, chat, notifications, router. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
-  const { bus, waitFor } = countingBus(createBus({ redisUrl: await testRedisUrl() }));
+  const redisUrl = await testRedisUrl();
+  const { bus, waitFor } = countingBus(createBus({ redisUrl }));
   const common = {
     databaseUrl: database.url,
     routerSecret,
@@ -77,9 +89,22 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
   const usersUrl = await users.listen();
   const chat = await createChat({ ...common, usersUrl, bus });
   const chatUrl = await chat.listen();
+  const notificationsPort = await freePort();
+  const generatedVapid = generateVapidKeys();
+  const startNotifications = () =>
+    createNotifications({
+      ...common,
+      port: notificationsPort,
+      chatUrl,
+      redisUrl,
+      vapid: { ...generatedVapid, subject: 'mailto:tests@example.com' },
+      ...options.notifications,
+    });
+  let notifications: RunningServer | null = await startNotifications();
+  const notificationsUrl = await notifications.listen();
   const router = await createRouter({
     supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl },
+    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
     logger: silent,
@@ -92,9 +117,23 @@ export async function startStack(options: { accessTokenTtlSeconds?: number } = {
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     keys,
+    databaseUrl: database.url,
+    notifications: {
+      async stop() {
+        await notifications?.close();
+        notifications = null;
+      },
+      async start() {
+        if (notifications) return;
+        const started = await startNotifications();
+        await started.listen();
+        notifications = started;
+      },
+    },
     waitForSubscribers: (userId, count = 1) => waitFor(`messageAdded:${userId}`, count),
     async close() {
       await router.close();
+      await notifications?.close();
       await chat.close();
       await users.close();
       await bus.close();
