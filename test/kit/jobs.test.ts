@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntitySchema } from '@mikro-orm/core';
-import { createLogger, defineQueue, JobQueue, MikroORM } from '@chirpchat/kit';
+import { createLogger, defineQueue, JobClaimLostError, JobQueue, MikroORM } from '@chirpchat/kit';
 import { createTestDatabase } from '../support/environment.js';
 
 const logger = createLogger({ level: 'silent' });
 const queue = defineQueue<{ n: number }>('kit-test', { retryLimit: 0 });
+/** Jobs the tests fetch as a worker would; a queue of its own, so only they are in it. */
+const workQueue = defineQueue<{ n: number }>('kit-test-work', { retryLimit: 0 });
 
 let database: { url: string; drop(): Promise<void> };
 let orm: MikroORM;
@@ -17,7 +19,7 @@ beforeAll(async () => {
     clientUrl: database.url,
     entities: [new EntitySchema({ name: 'Unused', properties: { id: { type: 'integer', primary: true } } })],
   });
-  jobs = await JobQueue.start({ databaseUrl: database.url, logger, maintenance: false, queues: [queue] });
+  jobs = await JobQueue.start({ databaseUrl: database.url, logger, maintenance: false, queues: [queue, workQueue] });
 });
 
 afterAll(async () => {
@@ -26,13 +28,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function jobCount(n: number): Promise<number> {
+async function jobCount(n: number, name = queue.name): Promise<number> {
   const [row] = await orm.em
     .fork()
-    .execute<Array<{ count: number }>>(`select count(*)::int as count from pgboss.job where name = ? and (data->>'n')::int = ?`, [
-      queue.name,
-      n,
-    ]);
+    .execute<Array<{ count: number }>>(`select count(*)::int as count from pgboss.job where name = ? and (data->>'n')::int = ?`, [name, n]);
   return row!.count;
 }
 
@@ -64,5 +63,34 @@ describe('JobQueue.enqueueInTransaction', () => {
 
   it('refuses to run outside a transaction, where it could not be atomic', async () => {
     await expect(jobs.enqueueInTransaction(orm.em.fork(), queue, { n: 4 })).rejects.toThrow(/transaction/);
+  });
+});
+
+describe('JobQueue.completeInTransaction', () => {
+  it('completes the job together with what the worker wrote', async () => {
+    await orm.em.fork().transactional((tx) => jobs.enqueueInTransaction(tx, workQueue, { n: 10 }));
+    const [job] = await jobs.boss.fetch<{ n: number }>(workQueue.name);
+    expect(job?.data).toEqual({ n: 10 });
+    await orm.em.fork().transactional(async (tx) => {
+      await jobs.enqueueInTransaction(tx, queue, { n: 11 });
+      await jobs.completeInTransaction(tx, workQueue, job!);
+    });
+    const [state] = await orm.em.fork().execute<Array<{ state: string }>>(`select state from pgboss.job where id = ?`, [job!.id]);
+    expect(state?.state).toBe('completed');
+    expect(await jobCount(11)).toBe(1);
+  });
+
+  it('rolls the worker’s writes back when its claim on the job has lapsed', async () => {
+    await orm.em.fork().transactional((tx) => jobs.enqueueInTransaction(tx, workQueue, { n: 20 }));
+    const [job] = await jobs.boss.fetch<{ n: number }>(workQueue.name);
+    // Another attempt settled it meanwhile (as after an expiry).
+    await jobs.boss.complete(workQueue.name, job!.id);
+    await expect(
+      orm.em.fork().transactional(async (tx) => {
+        await jobs.enqueueInTransaction(tx, queue, { n: 21 });
+        await jobs.completeInTransaction(tx, workQueue, job!);
+      }),
+    ).rejects.toBeInstanceOf(JobClaimLostError);
+    expect(await jobCount(21)).toBe(0);
   });
 });
