@@ -1,4 +1,4 @@
-import { ROUTER_SECRET_HEADER } from '@chirpchat/kit';
+import { fetchEntities } from '@chirpchat/kit';
 
 export interface UserDirectoryOptions {
   /** The users subgraph's GraphQL endpoint. */
@@ -26,8 +26,8 @@ export class UserDirectoryService {
   /** The ids among `ids` that name no user, in the order given. */
   async unknownIds(ids: readonly string[], authorization: string | null): Promise<string[]> {
     if (ids.length === 0) return [];
-    const entities = await this.entities(ids, 'id', authorization, this.options.timeoutMs ?? 5000);
-    return ids.filter((_id, index) => !entities[index]?.id);
+    const users = await this.lookup<{ id?: string }>(ids, 'id', authorization, this.options.timeoutMs ?? 5000);
+    return ids.filter((_id, index) => !users[index]?.id);
   }
 
   /**
@@ -38,7 +38,7 @@ export class UserDirectoryService {
     const cached = this.names.get(userId);
     if (cached && cached.until > Date.now()) return cached.name;
     try {
-      const [user] = await this.entities([userId], 'id displayName', authorization, NAME_TIMEOUT_MS);
+      const [user] = await this.lookup<{ displayName?: string }>([userId], 'id displayName', authorization, NAME_TIMEOUT_MS);
       const name = typeof user?.displayName === 'string' ? user.displayName : null;
       if (name !== null) {
         if (this.names.size >= MAX_CACHED_NAMES) this.names.clear();
@@ -50,32 +50,8 @@ export class UserDirectoryService {
     }
   }
 
-  private async entities(
-    ids: readonly string[],
-    fields: string,
-    authorization: string | null,
-    timeoutMs: number,
-  ): Promise<Array<{ id?: string; displayName?: string } | null>> {
-    const response = await fetch(this.options.usersUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [ROUTER_SECRET_HEADER]: this.options.routerSecret,
-        ...(authorization ? { authorization } : {}),
-      },
-      body: JSON.stringify({
-        query: `query($r:[_Any!]!){ _entities(representations:$r){ ... on User { ${fields} } } }`,
-        variables: { r: ids.map((id) => ({ __typename: 'User', id })) },
-      }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = (await response.json().catch(() => null)) as {
-      data?: { _entities?: Array<{ id?: string; displayName?: string } | null> | null };
-    } | null;
-    const entities = body?.data?._entities;
-    if (!response.ok || !Array.isArray(entities) || entities.length !== ids.length) {
-      throw new Error(`The users subgraph did not answer the user lookup (HTTP ${response.status}).`);
-    }
-    return entities;
+  private lookup<T extends object>(ids: readonly string[], selection: string, authorization: string | null, timeoutMs: number) {
+    const { usersUrl: url, routerSecret } = this.options;
+    return fetchEntities<T>({ url, routerSecret, authorization, typename: 'User', ids, selection, timeoutMs });
   }
 }

@@ -1,4 +1,4 @@
-import { ROUTER_SECRET_HEADER } from '@chirpchat/kit';
+import { fetchEntities } from '@chirpchat/kit';
 
 export interface ConversationAccessOptions {
   /** The chat subgraph's GraphQL endpoint. */
@@ -7,8 +7,6 @@ export interface ConversationAccessOptions {
   /** @default 5000 */
   timeoutMs?: number;
 }
-
-const ENTITIES_QUERY = 'query($r:[_Any!]!){ _entities(representations:$r){ ... on Conversation { id } } }';
 
 /**
  * Asks the chat subgraph whether the caller is in a conversation. Notifications never reads chat's
@@ -20,21 +18,15 @@ export class ConversationAccessService {
 
   /** @throws Error when chat does not answer (the caller gets an internal error, not a wrong answer) */
   async isMember(conversationId: string, authorization: string | null): Promise<boolean> {
-    const response = await fetch(this.options.chatUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [ROUTER_SECRET_HEADER]: this.options.routerSecret,
-        ...(authorization ? { authorization } : {}),
-      },
-      body: JSON.stringify({ query: ENTITIES_QUERY, variables: { r: [{ __typename: 'Conversation', id: conversationId }] } }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+    const [conversation] = await fetchEntities<{ id?: string }>({
+      url: this.options.chatUrl,
+      routerSecret: this.options.routerSecret,
+      authorization,
+      typename: 'Conversation',
+      ids: [conversationId],
+      selection: 'id',
+      timeoutMs: this.options.timeoutMs ?? 5000,
     });
-    const body = (await response.json().catch(() => null)) as { data?: { _entities?: Array<{ id?: string } | null> | null } } | null;
-    const entities = body?.data?._entities;
-    if (!response.ok || !Array.isArray(entities) || entities.length !== 1) {
-      throw new Error(`The chat subgraph did not answer the membership lookup (HTTP ${response.status}).`);
-    }
-    return typeof entities[0]?.id === 'string';
+    return typeof conversation?.id === 'string';
   }
 }
