@@ -13,6 +13,7 @@ import { createClient } from 'graphql-ws';
 import { createBus, createLogger, createPresenceStore, generateSigningKeys } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
+import { createNotifications, generateVapidKeys } from '@chirpchat/notifications';
 import { createRouter } from '@chirpchat/router';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,9 +43,13 @@ const users = await createUsers({
 const usersUrl = await users.listen();
 const chat = await createChat({ ...common, usersUrl, bus });
 const chatUrl = await chat.listen();
+// Part of the supergraph; each send also feeds its message-sent queue (nobody has a push subscription here).
+const vapid = { ...generateVapidKeys(), subject: 'mailto:bench@example.com' };
+const notifications = await createNotifications({ ...common, chatUrl, redisUrl, vapid });
+const notificationsUrl = await notifications.listen();
 const router = await createRouter({
   supergraphSdl: await readFile(path.join(root, 'schema/supergraph.graphql'), 'utf8'),
-  subgraphUrls: { users: usersUrl, chat: chatUrl },
+  subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
   routerSecret,
   jwtPublicKey: keys.publicKey,
   presence,
@@ -154,6 +159,7 @@ results.push(
 await viaRouter.dispose();
 await direct.dispose();
 await router.close();
+await notifications.close();
 await chat.close();
 await users.close();
 await bus.close();

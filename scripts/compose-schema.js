@@ -9,6 +9,7 @@ import { parse, printSchema } from 'graphql';
 import { printSubgraphSdl } from '@chirpchat/kit';
 import { buildUsersSchema } from '@chirpchat/users';
 import { buildChatSchema } from '@chirpchat/chat';
+import { buildNotificationsSchema } from '@chirpchat/notifications';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -17,6 +18,7 @@ const check = process.argv.includes('--check');
 const subgraphs = [
   { name: 'users', build: buildUsersSchema, url: 'http://users:4001/graphql' },
   { name: 'chat', build: buildChatSchema, url: 'http://chat:4002/graphql' },
+  { name: 'notifications', build: buildNotificationsSchema, url: 'http://notifications:4003/graphql' },
 ];
 
 const outputs = new Map();

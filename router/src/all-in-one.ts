@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  ConfigError,
   createBus,
   createLogger,
   createPresenceStore,
@@ -13,6 +14,7 @@ import {
 } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
+import { createNotifications, generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
 import { createRouter } from './router.js';
 import { repoRoot, supergraphPath, webDistPath } from './paths.js';
 import { webAppRoutes } from './static.js';
@@ -41,6 +43,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
       'DATA_DIR',
       'ACCESS_TOKEN_TTL_SECONDS',
       'REFRESH_TOKEN_TTL_DAYS',
+      'PUSH_ENDPOINT_ALLOWLIST',
     ],
     env,
     { PORT: '4000' },
@@ -49,6 +52,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   const production = config.NODE_ENV === 'production';
   const dataDir = path.resolve(repoRoot, config.DATA_DIR);
   const keys = await signingKeys(env, dataDir, logger);
+  const vapid = await vapidKeys(env, dataDir, logger);
   const routerSecret = env.ROUTER_SECRET || randomBytes(32).toString('base64url');
 
   let embedded: EmbeddedDatabase | undefined;
@@ -76,9 +80,18 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   const usersUrl = await users.listen();
   const chat = await createChat({ ...common, usersUrl, bus, logger: logger.child({ service: 'chat' }) });
   const chatUrl = await chat.listen();
+  const notifications = await createNotifications({
+    ...common,
+    chatUrl,
+    vapid,
+    presence,
+    pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST,
+    logger: logger.child({ service: 'notifications' }),
+  });
+  const notificationsUrl = await notifications.listen();
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl },
+    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
     presence,
@@ -96,6 +109,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     url,
     async close() {
       await router.close();
+      await notifications.close();
       await chat.close();
       await users.close();
       await bus.close();
@@ -123,4 +137,36 @@ async function signingKeys(env: NodeJS.ProcessEnv, dataDir: string, logger: Logg
     logger.info({ dir }, 'generated a JWT signing key pair');
     return keys;
   }
+}
+
+/**
+ * VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY (and VAPID_SUBJECT) when set; otherwise a pair generated once
+ * with web-push and kept in DATA_DIR/vapid.json — browsers subscribe with the public key, so it
+ * must survive restarts.
+ */
+async function vapidKeys(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<VapidDetails> {
+  const subject = readConfig(['VAPID_SUBJECT'], env, { VAPID_SUBJECT: 'mailto:chirpchat@example.com' }).VAPID_SUBJECT;
+  if (env.VAPID_PUBLIC_KEY || env.VAPID_PRIVATE_KEY) {
+    const { VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY } = readConfig(['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'], env);
+    return { publicKey: VAPID_PUBLIC_KEY, privateKey: VAPID_PRIVATE_KEY, subject };
+  }
+  const file = path.join(dataDir, 'vapid.json');
+  const stored = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (stored !== null) {
+    try {
+      const { publicKey, privateKey } = JSON.parse(stored) as { publicKey?: string; privateKey?: string };
+      const checked = readConfig(['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'], { VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey });
+      return { publicKey: checked.VAPID_PUBLIC_KEY, privateKey: checked.VAPID_PRIVATE_KEY, subject };
+    } catch {
+      throw new ConfigError('DATA_DIR', `holds a damaged ${file}: restore it, or delete it for a new pair (browsers then subscribe again)`);
+    }
+  }
+  const generated = generateVapidKeys();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600 });
+  logger.info({ file }, 'generated a VAPID key pair for Web Push');
+  return { ...generated, subject };
 }

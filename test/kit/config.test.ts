@@ -26,3 +26,29 @@ describe('readConfig', () => {
     expect(config.JWT_PUBLIC_KEY).toBe(publicKey.trim());
   });
 });
+
+describe('readConfig: Web Push', () => {
+  const publicKey = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
+  const privateKey = Buffer.alloc(32, 9).toString('base64url');
+
+  it('accepts VAPID keys of the right decoded lengths and a mailto: or https: subject', () => {
+    const config = readConfig(['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT', 'PUSH_ENDPOINT_ALLOWLIST'], {
+      VAPID_PUBLIC_KEY: publicKey,
+      VAPID_PRIVATE_KEY: privateKey,
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+      PUSH_ENDPOINT_ALLOWLIST: '127.0.0.1:8443, Push.Internal:443',
+    });
+    expect(config.VAPID_PUBLIC_KEY).toBe(publicKey);
+    expect(config.PUSH_ENDPOINT_ALLOWLIST).toEqual(['127.0.0.1:8443', 'push.internal:443']);
+    expect(readConfig(['VAPID_SUBJECT'], { VAPID_SUBJECT: 'https://chat.example.com' }).VAPID_SUBJECT).toBe('https://chat.example.com');
+    expect(readConfig(['PUSH_ENDPOINT_ALLOWLIST'], {}).PUSH_ENDPOINT_ALLOWLIST).toEqual([]);
+  });
+
+  it('names a VAPID key of the wrong length, a bad subject and an allowlist entry without a port', () => {
+    expect(() => readConfig(['VAPID_PUBLIC_KEY'], { VAPID_PUBLIC_KEY: privateKey })).toThrow(/VAPID_PUBLIC_KEY must be .*65 bytes/);
+    expect(() => readConfig(['VAPID_PRIVATE_KEY'], { VAPID_PRIVATE_KEY: publicKey })).toThrow(/VAPID_PRIVATE_KEY must be .*32 bytes/);
+    expect(() => readConfig(['VAPID_PRIVATE_KEY'], { VAPID_PRIVATE_KEY: 'not+base64url/' })).toThrow(/VAPID_PRIVATE_KEY/);
+    expect(() => readConfig(['VAPID_SUBJECT'], { VAPID_SUBJECT: 'http://example.com' })).toThrow(/VAPID_SUBJECT must be a mailto:/);
+    expect(() => readConfig(['PUSH_ENDPOINT_ALLOWLIST'], { PUSH_ENDPOINT_ALLOWLIST: '127.0.0.1' })).toThrow(/PUSH_ENDPOINT_ALLOWLIST/);
+  });
+});

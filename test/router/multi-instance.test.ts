@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '@chirpchat/kit';
+import { generateVapidKeys } from '@chirpchat/notifications';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
 import { routerSecret, startProcess, stopProcess, waitForRedisSubscribers, type ServiceProcess } from '../support/stack.js';
@@ -31,9 +32,19 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
       startProcess('chat-b', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url }),
     ]);
     services.push(chatA!, chatB!);
+    const vapid = generateVapidKeys();
+    const notifications = await startProcess('notifications', 'subgraphs/notifications/dist/src/main.js', {
+      ...env,
+      CHAT_URL: chatA!.url,
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      VAPID_SUBJECT: 'mailto:tests@example.com',
+    });
+    services.push(notifications);
+    const subgraphs = { USERS_URL: users.url, NOTIFICATIONS_URL: notifications.url };
     [routerA, routerB] = await Promise.all([
-      startProcess('router-a', 'router/dist/src/main.js', { ...env, USERS_URL: users.url, CHAT_URL: chatA!.url }),
-      startProcess('router-b', 'router/dist/src/main.js', { ...env, USERS_URL: users.url, CHAT_URL: chatB!.url }),
+      startProcess('router-a', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatA!.url }),
+      startProcess('router-b', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatB!.url }),
     ]);
     services.push(routerA, routerB);
   });

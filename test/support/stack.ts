@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus, type RunningServer } from '@chirpchat/kit';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
+import { createNotifications, generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import { createRouter, webAppRoutes, webDistPath } from '@chirpchat/router';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
@@ -31,6 +32,10 @@ export interface Stack {
   waitForNewSubscriptions(topic: string, count?: number): Promise<void>;
   /** Runs SQL against the stack's database, to see what is (or is no longer) stored. */
   sql<R extends pg.QueryResultRow = Record<string, any>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** The stack's own database, for checking what was (not) stored. */
+  databaseUrl: string;
+  /** The notifications subgraph, which tests stop and start again (same port and database) to show nothing is lost. */
+  notifications: { stop(): Promise<void>; start(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -85,15 +90,13 @@ export interface StackOptions {
   clock?: () => Date;
   /** How often chat deletes expired stories. */
   storyCleanupIntervalMs?: number;
-}
-
-export interface StackOptions {
-  accessTokenTtlSeconds?: number;
   /** Serve the built web app (web/dist) from the router, as `npm start` does; `npm test` builds it first. */
   web?: boolean;
+  /** Overrides for the notifications subgraph: presence, the loopback push service's address and CA, faster timings. */
+  notifications?: Partial<NotificationsOptions>;
 }
 
-/** The whole product in this process against a fresh database: users, chat, router. */
+/** The whole product in this process against a fresh database: users, chat, notifications, router. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const extend = options.web ? webAppRoutes(webDistPath, silent) : undefined;
   if (options.web && !extend) throw new Error(`The web app is not built (${webDistPath}): run \`npm run build\` first.`);
@@ -129,9 +132,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     storyCleanupIntervalMs: options.storyCleanupIntervalMs,
   });
   const chatUrl = await chat.listen();
+  const notificationsPort = await freePort();
+  const generatedVapid = generateVapidKeys();
+  const startNotifications = () =>
+    createNotifications({
+      ...common,
+      port: notificationsPort,
+      chatUrl,
+      presence,
+      vapid: { ...generatedVapid, subject: 'mailto:tests@example.com' },
+      ...options.notifications,
+    });
+  let notifications: RunningServer | null = await startNotifications();
+  const notificationsUrl = await notifications.listen();
   const router = await createRouter({
     supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl },
+    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
     presence,
@@ -152,8 +168,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),
     waitForNewSubscriptions: (topic, count = 1) => waitForNew(topic, count),
     sql: async (text, params = []) => (await pool.query(text, params)).rows,
+    databaseUrl: database.url,
+    notifications: {
+      async stop() {
+        await notifications?.close();
+        notifications = null;
+      },
+      async start() {
+        if (notifications) return;
+        const started = await startNotifications();
+        await started.listen();
+        notifications = started;
+      },
+    },
     async close() {
       await router.close();
+      await notifications?.close();
       await chat.close();
       await users.close();
       await bus.close();

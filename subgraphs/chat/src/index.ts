@@ -1,4 +1,13 @@
-import { createSubgraphServer, createTokenVerifier, openDatabase, type Bus, type Logger, type RunningServer } from '@chirpchat/kit';
+import {
+  createSubgraphServer,
+  createTokenVerifier,
+  JobQueue,
+  messageSentQueue,
+  openDatabase,
+  type Bus,
+  type Logger,
+  type RunningServer,
+} from '@chirpchat/kit';
 import type { GraphQLSchema } from 'graphql';
 import { chatMigrations } from '../migrations/index.js';
 import { ChatContainer } from './container.js';
@@ -33,6 +42,7 @@ import { MessageChangeService } from './services/message-change.service.js';
 import { MessageDetailsService } from './services/message-details.service.js';
 import { MessageEventsService } from './services/message-events.service.js';
 import { MessageSearchService } from './services/message-search.service.js';
+import { MessageSentService } from './services/message-sent.service.js';
 import { MessageService } from './services/message.service.js';
 import { ReactionService } from './services/reaction.service.js';
 import { ReceiptService } from './services/receipt.service.js';
@@ -67,7 +77,11 @@ export interface ChatOptions {
   storyCleanupIntervalMs?: number;
 }
 
-/** Builds the chat subgraph (opens DB, runs migrations); returns kit's RunningServer; close() closes the ORM (not the bus: the caller owns it). */
+/**
+ * Builds the chat subgraph (opens DB, runs migrations, starts the job queue it enqueues "message
+ * sent" events on); returns kit's RunningServer; close() closes the ORM and the job queue (not the
+ * bus: the caller owns it).
+ */
 export async function createChat(options: ChatOptions): Promise<RunningServer> {
   const logger = options.logger.child({ subgraph: 'chat' });
   const orm = await openDatabase({
@@ -77,6 +91,17 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     migrations: chatMigrations,
     logger,
   });
+  // Chat only enqueues: the consumers (notifications) run the queue's maintenance.
+  const jobs = await JobQueue.start({
+    databaseUrl: options.databaseUrl,
+    logger,
+    poolSize: 2,
+    maintenance: false,
+    queues: [messageSentQueue],
+  }).catch(async (error: unknown) => {
+    await orm.close();
+    throw error;
+  });
   try {
     const membership = new MembershipService();
     const directory = new UserDirectoryService({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
@@ -84,7 +109,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     const events = new MessageEventsService(memberEvents, orm.em, logger);
     const conversations = new ConversationService(membership, directory);
     const mentions = new MentionService(directory);
-    const messages = new MessageService(membership, events, mentions);
+    const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs, membership), directory);
     const memberManagement = new MemberManagementService(membership, directory);
     const changes = new MessageChangeService(membership, mentions, events);
     const reactions = new ReactionService(membership, events);
@@ -127,12 +152,14 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       port: options.port,
       onClose: async () => {
         await cleanup.stop();
+        await jobs.stop();
         await orm.close();
       },
     });
     cleanup.start();
     return server;
   } catch (error) {
+    await jobs.stop();
     await orm.close();
     throw error;
   }

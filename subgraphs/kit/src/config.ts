@@ -31,6 +31,24 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/**
+ * True when `value` is base64url (unpadded, as browsers and web-push print keys) that decodes to
+ * exactly `bytes` bytes, the first of them `firstByte` when given (0x04: an uncompressed EC point).
+ */
+export function isBase64urlKey(value: string, bytes: number, firstByte?: number): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) return false;
+  const decoded = Buffer.from(value, 'base64url');
+  return decoded.length === bytes && (firstByte === undefined || decoded[0] === firstByte);
+}
+
+const base64urlKey = (bytes: number, what: string, firstByte?: number) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => isBase64urlKey(value, bytes, firstByte), {
+      message: `must be ${what} in base64url (${bytes} bytes decoded); generate a pair with \`npx web-push generate-vapid-keys\``,
+    });
+
 /** The variables every ChirpChat process understands; each service picks what it needs. */
 export const configFields = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -48,6 +66,38 @@ export const configFields = {
   DATA_DIR: z.string().min(1).default('.data'),
   USERS_URL: url(['http:', 'https:']),
   CHAT_URL: url(['http:', 'https:']),
+  NOTIFICATIONS_URL: url(['http:', 'https:']),
+  /** The VAPID application server key: an uncompressed P-256 point, as browsers take it in `applicationServerKey`. */
+  VAPID_PUBLIC_KEY: base64urlKey(65, 'an uncompressed P-256 public key', 0x04),
+  VAPID_PRIVATE_KEY: base64urlKey(32, 'a P-256 private key'),
+  /** Who push services contact about our pushes; they require a `mailto:` or `https:` URL. */
+  VAPID_SUBJECT: z.string().refine(
+    (value) => {
+      try {
+        const subject = new URL(value);
+        return subject.protocol === 'https:' || (subject.protocol === 'mailto:' && subject.pathname.includes('@'));
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a mailto: address or an https: URL, e.g. mailto:admin@example.com' },
+  ),
+  /**
+   * Push endpoints that may be on loopback or private addresses (tests, private deployments):
+   * comma-separated `host:port`. Every other endpoint must be an https URL on a public address.
+   */
+  PUSH_ENDPOINT_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry !== ''),
+    )
+    .refine((entries) => entries.every((entry) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/.test(entry)), {
+      message: 'must be a comma-separated list of host:port (e.g. "127.0.0.1:8443,push.internal:443")',
+    }),
 } as const;
 
 type Fields = typeof configFields;

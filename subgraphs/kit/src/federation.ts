@@ -2,6 +2,7 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { ROUTER_SECRET_HEADER } from './auth.js';
 import { DateTimeScalar } from './scalars.js';
 
 /** `__resolveReference` functions by type name: how other subgraphs' references become entities here. */
@@ -38,4 +39,46 @@ export async function buildFederatedSchema(
 /** The SDL a subgraph contributes to composition (what `_service { sdl }` answers). */
 export function printSubgraphSdl(schema: GraphQLSchema): string {
   return `${printSubgraphSchema(schema).trim()}\n`;
+}
+
+export interface EntityLookup {
+  /** The other subgraph's GraphQL endpoint. */
+  url: string;
+  routerSecret: string;
+  /** The caller's own Authorization value: the other subgraph decides what they may see. */
+  authorization: string | null;
+  typename: string;
+  ids: readonly string[];
+  /** Fields to select on each entity, e.g. `id displayName`. */
+  selection: string;
+  timeoutMs: number;
+}
+
+/**
+ * Asks another subgraph for entities by id through `_entities`, exactly as the router would
+ * (router secret, the caller's token), so that subgraph applies its own visibility rules. A
+ * subgraph never reads another's tables; this is how it learns about their data.
+ * @returns one entry per id, in order: the entity, or null where the subgraph returned none
+ * @throws Error when the subgraph does not answer with a matching list
+ */
+export async function fetchEntities<T extends object>(lookup: EntityLookup): Promise<Array<T | null>> {
+  const response = await fetch(lookup.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [ROUTER_SECRET_HEADER]: lookup.routerSecret,
+      ...(lookup.authorization ? { authorization: lookup.authorization } : {}),
+    },
+    body: JSON.stringify({
+      query: `query($r:[_Any!]!){ _entities(representations:$r){ ... on ${lookup.typename} { ${lookup.selection} } } }`,
+      variables: { r: lookup.ids.map((id) => ({ __typename: lookup.typename, id })) },
+    }),
+    signal: AbortSignal.timeout(lookup.timeoutMs),
+  });
+  const body = (await response.json().catch(() => null)) as { data?: { _entities?: Array<T | null> | null } } | null;
+  const entities = body?.data?._entities;
+  if (!response.ok || !Array.isArray(entities) || entities.length !== lookup.ids.length) {
+    throw new Error(`The ${lookup.typename} lookup at ${lookup.url} got no usable answer (HTTP ${response.status}).`);
+  }
+  return entities;
 }

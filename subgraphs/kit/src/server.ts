@@ -49,6 +49,11 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
   const { logger, orm, verifyToken } = options;
   const app = express();
   const httpServer = createServer(app);
+  // The router keeps idle connections to subgraphs without a time limit and reuses the least
+  // recently used first, so after a burst of parallel calls a connection can sit idle for Node's
+  // default 5 s and be closed by the server just as the router sends on it (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
   async function contextFor(authorization: string | undefined | null): Promise<RequestContext> {

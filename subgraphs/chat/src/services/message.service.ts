@@ -16,9 +16,11 @@ import { isUuid } from './ids.js';
 import type { MembershipService } from './membership.service.js';
 import type { MentionService } from './mention.service.js';
 import type { MessageEventsService } from './message-events.service.js';
+import type { MessageSentService } from './message-sent.service.js';
 import { normalizeMessageText } from './message.rules.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
 import { canPost } from './role.rules.js';
+import type { UserDirectoryService } from './user-directory.service.js';
 
 const MAX_CLIENT_ID = 64;
 const MAX_PAGE = 100;
@@ -37,6 +39,8 @@ export class MessageService {
     private readonly membership: MembershipService,
     private readonly events: MessageEventsService,
     private readonly mentions: MentionService,
+    private readonly sent: MessageSentService,
+    private readonly directory: UserDirectoryService,
   ) {}
 
   /**
@@ -44,7 +48,9 @@ export class MessageService {
    * (sender, clientId) again returns the first message unchanged: no new seq, no event.
    * `replyToId` must name a message of the same conversation that is not deleted; `@username`s
    * of members become `mentions` (see MentionService).
-   * @param authorization the caller's own Authorization value, to look mentioned usernames up as them
+   * The durable "message sent" event for notifications is enqueued in the same transaction.
+   * @param authorization the caller's own Authorization value, to look mentioned usernames and
+   *   their own display name up as them
    * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError (not a member, or
    *   a plain MEMBER posting in a CHANNEL), or ConflictError when the clientId was already used
    *   in another conversation
@@ -55,6 +61,8 @@ export class MessageService {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
     }
     const text = normalizeMessageText(input.text);
+    // Looked up before the transaction (and alongside the checks), so no row lock waits on the users subgraph.
+    const senderName = this.directory.displayName(viewer.id, authorization);
     const { conversation, member } = await this.membership.require(em, input.conversationId, viewer.id);
 
     const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
@@ -66,6 +74,7 @@ export class MessageService {
     const mentionIds = await this.mentions.resolve(em, conversation.id, text, authorization);
 
     let message: Message;
+    const name = await senderName;
     try {
       message = await em.transactional(async (tx) => {
         // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
@@ -85,6 +94,7 @@ export class MessageService {
           mentionIds,
         });
         await tx.insert(stored);
+        await this.sent.enqueue(tx, conversation, stored, name);
         return stored;
       });
     } catch (error) {

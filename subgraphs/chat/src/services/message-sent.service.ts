@@ -1,0 +1,44 @@
+import { messageSentQueue, type EntityManager, type JobQueue, type MessageSentEvent } from '@chirpchat/kit';
+import type { Conversation } from '../entities/conversation.entity.js';
+import type { Message } from '../entities/message.entity.js';
+import type { MembershipService } from './membership.service.js';
+
+/** Pushes show the start of a message only; the rest stays out of the job table and the push service. */
+const PREVIEW_CHARACTERS = 140;
+
+/**
+ * The durable "message sent" event that notifications consumes. It is enqueued through the
+ * sending transaction, so it exists exactly when the message does: a rolled-back send (a lost
+ * clientId race) leaves no event, and a crash after the commit cannot lose one. The job id is
+ * the message id, so one message is never two events.
+ */
+export class MessageSentService {
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly membership: MembershipService,
+  ) {}
+
+  /** Call inside the transaction that inserts `message`, with that transaction's EntityManager. */
+  async enqueue(tx: EntityManager, conversation: Conversation, message: Message, senderName: string | null): Promise<void> {
+    // Read in the sending transaction: the recipients are the members the message was sent to.
+    const members = await this.membership.members(tx, conversation.id);
+    const event: MessageSentEvent = {
+      messageId: message.id,
+      conversationId: conversation.id,
+      conversationKind: conversation.kind,
+      conversationTitle: conversation.title,
+      seq: message.seq,
+      senderId: message.senderId,
+      senderName,
+      text: preview(message.text ?? ''),
+      recipientIds: members.map((member) => member.userId).filter((id) => id !== message.senderId),
+      mentionedUserIds: message.mentionIds,
+    };
+    await this.jobs.enqueueInTransaction(tx, messageSentQueue, event, { id: message.id });
+  }
+}
+
+function preview(text: string): string {
+  const characters = [...text];
+  return characters.length <= PREVIEW_CHARACTERS ? text : `${characters.slice(0, PREVIEW_CHARACTERS - 1).join('')}…`;
+}

@@ -1,0 +1,38 @@
+import { defineQueue } from './jobs.js';
+
+/**
+ * "A message was sent": enqueued by chat in the transaction that stores the message (job id =
+ * message id, so one message is one job), consumed by notifications. Everything a push needs is
+ * in it, because notifications never reads chat's or users' tables.
+ */
+export interface MessageSentEvent {
+  messageId: string;
+  conversationId: string;
+  conversationKind: 'DIRECT' | 'GROUP' | 'CHANNEL';
+  conversationTitle: string | null;
+  seq: number;
+  senderId: string;
+  /** The sender's display name when chat could look it up, else null. */
+  senderName: string | null;
+  /** The start of the text (about 140 characters), for previews. */
+  text: string;
+  /** Every member except the sender, as of the send. */
+  recipientIds: string[];
+  /** Recipients mentioned by the message (may notify them in a muted conversation). */
+  mentionedUserIds: string[];
+}
+
+/**
+ * Retries cover the notifications database or Redis being briefly unavailable. A job that waits
+ * longer than a day (notifications down) is dropped by retention: a push about a day-old message
+ * would be noise. No `notify`: a NOTIFY would cost every send's commit about 2 ms, and consumers
+ * find the job at their next poll (2 s) — soon enough for someone who is offline.
+ */
+export const messageSentQueue = defineQueue<MessageSentEvent>('message-sent', {
+  retryLimit: 8,
+  retryDelay: 5,
+  retryBackoff: true,
+  retryDelayMax: 600,
+  expireInSeconds: 120,
+  retentionSeconds: 86_400,
+});

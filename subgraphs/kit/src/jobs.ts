@@ -1,0 +1,147 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { fromKysely, PgBoss, type Db, type Job, type JobInsert, type KyselyTransactionLike, type Queue, type SendOptions } from 'pg-boss';
+import type { Logger } from './logger.js';
+
+export type { Job, JobInsert, JobWithMetadata } from 'pg-boss';
+
+/**
+ * A named queue and the job options its jobs get unless a send overrides them. `T` is the job's
+ * data, so producer and consumer share one type.
+ */
+export interface QueueDefinition<T extends object> {
+  readonly name: string;
+  readonly options: Omit<Queue, 'name'>;
+  /** Type-level only: the data a job of this queue carries. */
+  readonly data?: T;
+}
+
+export function defineQueue<T extends object>(name: string, options: Omit<Queue, 'name'> = {}): QueueDefinition<T> {
+  return { name, options };
+}
+
+export interface JobQueueOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /**
+   * The PostgreSQL schema pg-boss keeps its tables in, shared by every subgraph of the database.
+   * @default 'pgboss'
+   */
+  schema?: string;
+  /**
+   * Connections pg-boss opens for itself (fetching, completing, maintenance). Sends inside an
+   * application transaction use that transaction's connection instead.
+   * @default 4
+   */
+  poolSize?: number;
+  /**
+   * Whether this process runs pg-boss maintenance (expiry, retention, cron schedules). A process
+   * that only enqueues leaves it to the consumers. Several instances doing it is safe.
+   * @default true
+   */
+  maintenance?: boolean;
+  /**
+   * Whether workers in this process are woken by PostgreSQL NOTIFY the moment a job is created on
+   * a queue defined with `notify: true` (the send's transaction notifies on commit), instead of
+   * at their next poll. Holds one extra connection; polling stays on as the fallback.
+   * @default false
+   */
+  listen?: boolean;
+  /** Queues to create when missing (creating is idempotent; a queue's options are fixed at creation). */
+  queues?: ReadonlyArray<QueueDefinition<object>>;
+}
+
+/** Raised when a job's claim lapsed (it expired and was handed out again) before the handler settled it. */
+export class JobClaimLostError extends Error {
+  constructor(queue: string, id: string) {
+    super(`Job ${id} of queue ${queue} is no longer held by this worker; its work was rolled back.`);
+    this.name = 'JobClaimLostError';
+  }
+}
+
+/**
+ * Durable jobs in PostgreSQL (pg-boss), for work that must happen after a commit. The point is
+ * {@link JobQueue.enqueueInTransaction}: a job sent through the application's own transaction
+ * exists exactly when that transaction commits, so a crash between commit and enqueue cannot
+ * lose it and a rollback leaves none behind (see DESIGN.md, "Delivery guarantees"). Workers settle
+ * their job inside their own transaction with {@link JobQueue.completeInTransaction}, so what they
+ * write and the job's completion commit together.
+ */
+export class JobQueue {
+  private constructor(
+    /** The pg-boss instance, for `work()` and inspection. */
+    readonly boss: PgBoss,
+  ) {}
+
+  /** Starts pg-boss (installing or migrating its schema on first use) and creates the given queues. */
+  static async start(options: JobQueueOptions): Promise<JobQueue> {
+    const maintenance = options.maintenance ?? true;
+    const boss = new PgBoss({
+      connectionString: options.databaseUrl,
+      schema: options.schema ?? 'pgboss',
+      max: options.poolSize ?? 4,
+      application_name: 'chirpchat-jobs',
+      supervise: maintenance,
+      schedule: maintenance,
+      useListenNotify: options.listen ?? false,
+    });
+    const logger = options.logger.child({ component: 'jobs' });
+    // pg-boss reports background failures (a lost connection during a poll) as events; an
+    // 'error' event with no listener would crash the process.
+    boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+    boss.on('warning', (warning) => logger.warn({ warning }, 'job queue warning'));
+    await boss.start();
+    try {
+      for (const queue of options.queues ?? []) await boss.createQueue(queue.name, queue.options);
+    } catch (error) {
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      throw error;
+    }
+    return new JobQueue(boss);
+  }
+
+  /**
+   * Sends a job through the transaction `em` is running, so that it is created if and only if that
+   * transaction commits. Call it inside `em.transactional(...)` with the transaction's `em`.
+   * @returns the job id, or null when a job with the same `id` (or singleton key) already exists
+   */
+  async enqueueInTransaction<T extends object>(
+    em: EntityManager,
+    queue: QueueDefinition<T>,
+    data: T,
+    options: Omit<SendOptions, 'db'> = {},
+  ): Promise<string | null> {
+    return this.boss.send(queue.name, data, { ...options, db: transactionDb(em) });
+  }
+
+  /** Like {@link enqueueInTransaction} for many jobs of one queue, in one statement. */
+  async enqueueManyInTransaction<T extends object>(em: EntityManager, queue: QueueDefinition<T>, jobs: Array<JobInsert<T>>): Promise<void> {
+    if (jobs.length > 0) await this.boss.insert(queue.name, jobs, { db: transactionDb(em) });
+  }
+
+  /**
+   * Completes a job (the attempt the worker was handed) inside the worker's transaction, so that the
+   * job counts as done exactly when the work it did commits.
+   * @throws JobClaimLostError when the attempt is no longer active under this worker (it expired and
+   *   was handed out again): throwing rolls the transaction back, leaving the work to the newer attempt
+   */
+  async completeInTransaction(em: EntityManager, queue: QueueDefinition<object>, job: Job<unknown>): Promise<void> {
+    const result = await this.boss.complete(queue.name, { id: job.id, retryCount: job.retryCount }, null, { db: transactionDb(em) });
+    // pg-boss 12.35's typings declare CommandResponse empty; at run time it carries the counts.
+    if ((result as { affected?: number }).affected !== 1) throw new JobClaimLostError(queue.name, job.id);
+  }
+
+  /** Stops workers (letting running handlers finish for up to `timeoutMs`) and closes the pool. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: timeoutMs });
+  }
+}
+
+/**
+ * pg-boss's view of the transaction `em` is running. MikroORM 7 runs SQL through Kysely, and its
+ * transaction context is a Kysely transaction, which pg-boss's `fromKysely` adapter speaks to.
+ */
+function transactionDb(em: EntityManager): Db {
+  const transaction = em.getTransactionContext<KyselyTransactionLike>();
+  if (!transaction) throw new Error('This needs a transaction: call it inside em.transactional() with the transaction’s EntityManager.');
+  return fromKysely(transaction);
+}
