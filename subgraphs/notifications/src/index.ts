@@ -5,7 +5,9 @@ import {
   messageSentQueue,
   openDatabase,
   type Logger,
-  type RunningServer, type PresenceStore } from '@chirpchat/kit';
+  type RunningServer,
+  type PresenceStore,
+} from '@chirpchat/kit';
 import type { GraphQLSchema } from 'graphql';
 import webpush from 'web-push';
 import { notificationsMigrations } from '../migrations/index.js';

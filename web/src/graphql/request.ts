@@ -13,12 +13,14 @@ export const GRAPHQL_PATH = '/graphql';
 export async function request<TData, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables,
+  /** The Authorization value, for the few calls made outside Apollo on the user's behalf (push subscriptions). */
+  authorization?: string,
 ): Promise<TData> {
   let response: Response;
   try {
     response = await fetch(GRAPHQL_PATH, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ query: print(document), variables }),
     });
   } catch {

@@ -48,5 +48,15 @@ export function install(app: App): void {
   watch(signedIn, (now) => {
     if (!now && router.currentRoute.value.meta.requiresAuth) void router.replace({ name: 'sign-in' });
   });
+  // The service worker's questions (service-worker/push.ts, notification-click.ts): which
+  // conversation is on screen (no notification for it), and opening one from a notification.
+  navigator.serviceWorker?.addEventListener('message', (event: MessageEvent<{ type?: unknown; path?: unknown }>) => {
+    if (event.data?.type === 'OPEN_CONVERSATION' && typeof event.data.path === 'string') void router.push(event.data.path);
+    if (event.data?.type === 'WHICH_CONVERSATION') {
+      const route = router.currentRoute.value;
+      const shown = route.name === 'conversation' && document.visibilityState === 'visible' ? String(route.params.id) : null;
+      event.ports[0]?.postMessage({ conversationId: shown });
+    }
+  });
   app.use(router);
 }

@@ -53,7 +53,8 @@ export class UserDirectoryService {
     });
     const body = (await response.json().catch(() => null)) as { data?: { usersByUsernames?: DirectoryUser[] | null } | null } | null;
     const users = body?.data?.usersByUsernames;
-    if (!response.ok || !Array.isArray(users)) throw new Error(`The users subgraph did not answer the username lookup (HTTP ${response.status}).`);
+    if (!response.ok || !Array.isArray(users))
+      throw new Error(`The users subgraph did not answer the username lookup (HTTP ${response.status}).`);
     return users;
   }
 

@@ -1,3 +1,4 @@
+import { forgetPushSubscription } from '../notifications/usePushNotifications';
 import { computed, shallowRef, watch } from 'vue';
 import {
   LoginDocument,
@@ -124,6 +125,8 @@ export function useSession() {
     signIn: (input: LoginInput) => start(async () => (await request(LoginDocument, { input })).login),
     /** Ends the session here at once, and on the server when it answers. */
     async signOut(): Promise<void> {
+      // While still signed in: the server forgets this browser's push subscription.
+      await forgetPushSubscription().catch(() => undefined);
       const current = session.value;
       store(null);
       if (current) await request(LogoutDocument, { refreshToken: current.refreshToken }).catch(() => undefined);
