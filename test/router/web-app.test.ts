@@ -25,7 +25,11 @@ describe('the router serves the web app', () => {
     const keys = generateSigningKeys();
     router = await createRouter({
       supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-      subgraphUrls: { users: 'http://127.0.0.1:9/graphql', chat: 'http://127.0.0.1:9/graphql', notifications: 'http://127.0.0.1:9/graphql' },
+      subgraphUrls: {
+        users: 'http://127.0.0.1:9/graphql',
+        chat: 'http://127.0.0.1:9/graphql',
+        notifications: 'http://127.0.0.1:9/graphql',
+      },
       routerSecret: 'test-router-secret-'.padEnd(40, 'x'),
       jwtPublicKey: keys.publicKey,
       logger: silent,

@@ -23,7 +23,11 @@ describe('the web client as an installable PWA', () => {
     await cp(webDistPath, dist, { recursive: true });
     router = await createRouter({
       supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-      subgraphUrls: { users: 'http://127.0.0.1:9/graphql', chat: 'http://127.0.0.1:9/graphql', notifications: 'http://127.0.0.1:9/graphql' },
+      subgraphUrls: {
+        users: 'http://127.0.0.1:9/graphql',
+        chat: 'http://127.0.0.1:9/graphql',
+        notifications: 'http://127.0.0.1:9/graphql',
+      },
       routerSecret: 'test-router-secret-'.padEnd(40, 'x'),
       jwtPublicKey: generateSigningKeys().publicKey,
       logger: silent,
