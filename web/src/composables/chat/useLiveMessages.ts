@@ -2,13 +2,17 @@ import { useApolloClient } from '@vue/apollo-composable';
 import { onScopeDispose } from 'vue';
 import {
   ConversationsDocument,
+  MarkDeliveredDocument,
   MessageAddedDocument,
   MessagesSinceDocument,
+  MessageUpdatedDocument,
+  ReceiptUpdatedDocument,
   type MessageFieldsFragment,
+  type ReceiptUpdatedSubscription,
 } from '../../graphql/generated/graphql';
 import { useRealtime } from '../../realtime/inject';
 import { useSession } from '../auth/useSession';
-import { applyMessage } from './messageCache';
+import { applyMessage, applyMessageUpdate, applyReceipt } from './messageCache';
 import { outbox } from './outbox';
 import { CONVERSATION_LIST_VARIABLES } from './useConversations';
 import { useUnread } from './useUnread';
@@ -24,7 +28,9 @@ const RESUBSCRIBE_MS = 3000;
 
 /**
  * Keeps the cache live while someone is signed in: one `messageAdded` subscription for all their
- * conversations feeds the open conversation, the list and the unread counts. Live events are
+ * conversations feeds the open conversation, the list and the unread counts (and tells the
+ * sender each message was delivered); `messageUpdated` brings edits, deletions and reactions;
+ * `receiptUpdated` moves the members' cursors behind the ticks. Live events are
  * at most once, so after every reconnect, and whenever a `seq` is skipped, the missing messages
  * are fetched with `messagesSince` and merged by seq: nothing lost, nothing twice.
  */
@@ -38,9 +44,24 @@ export function useLiveMessages(): void {
   function receive(message: MessageFieldsFragment): void {
     const applied = applyMessage(client.cache, message);
     if (message.sender.id === user.value?.id) outbox.delete(message.clientId);
-    else if (applied.isNew) unread.arrived(message.conversationId);
+    else if (applied.isNew) {
+      unread.arrived(message.conversationId);
+      markDelivered(message);
+    }
     if (!applied.conversationKnown) void refreshList();
     else if (applied.missedAfter !== null) void catchUp(message.conversationId, applied.missedAfter);
+  }
+
+  function markDelivered(message: MessageFieldsFragment): void {
+    client
+      .mutate({ mutation: MarkDeliveredDocument, variables: { conversationId: message.conversationId, seq: message.seq } })
+      .catch(() => undefined); // a later message, or reading it, moves the cursor past it anyway
+  }
+
+  function receipt({ conversationId, user: who, kind, seq }: ReceiptUpdatedSubscription['receiptUpdated']): void {
+    applyReceipt(client.cache, { conversationId, userId: who.id, kind, seq });
+    // Read on another device of ours.
+    if (who.id === user.value?.id && kind === 'READ') unread.read(conversationId, seq);
   }
 
   /** Fetches and applies every message after `afterSeq`, one catch-up per conversation at a time. */
@@ -77,11 +98,8 @@ export function useLiveMessages(): void {
     await Promise.all(
       data.conversations.edges.map(({ node }) => {
         const lastSeen = seen.get(node.id);
-        if (lastSeen === undefined) {
-          // New to this client; its history loads when opened. Count its latest message at most.
-          if (node.lastMessage && node.lastMessage.sender.id !== user.value?.id) unread.arrived(node.id);
-          return undefined;
-        }
+        // New to this client: its history loads when opened; its unread count comes with the list.
+        if (lastSeen === undefined) return undefined;
         return node.lastSeq > lastSeen ? catchUp(node.id, lastSeen) : undefined;
       }),
     );
@@ -104,7 +122,20 @@ export function useLiveMessages(): void {
   }
   subscribe();
 
-  // One sweep at a time: two at once would both count a new conversation's message as unread.
+  const stopUpdates = keepSubscribed(() =>
+    client.subscribe({ query: MessageUpdatedDocument, fetchPolicy: 'no-cache' }).subscribe({
+      next: ({ data }) => data && applyMessageUpdate(client.cache, data.messageUpdated),
+      error: () => stopUpdates.retry(),
+    }),
+  );
+  const stopReceipts = keepSubscribed(() =>
+    client.subscribe({ query: ReceiptUpdatedDocument, fetchPolicy: 'no-cache' }).subscribe({
+      next: ({ data }) => data && receipt(data.receiptUpdated),
+      error: () => stopReceipts.retry(),
+    }),
+  );
+
+  // One sweep at a time.
   let sweeps = Promise.resolve();
   const sweep = () => void (sweeps = sweeps.then(catchUpAll).catch(() => undefined));
   const stopListening = realtime.onConnected((reconnected) => {
@@ -118,8 +149,29 @@ export function useLiveMessages(): void {
     clearTimeout(resubscribeTimer);
     clearTimeout(settleTimer);
     subscription?.unsubscribe();
-    // Signed out: nothing of this person's stays for the next one.
-    unread.clear();
+    stopUpdates.stop();
+    stopReceipts.stop();
+    // Signed out: nothing of this person's stays for the next one (the cache is cleared by modules/apollo.ts).
     outbox.clear();
   });
+}
+
+/** Holds one subscription open: `retry` (from its error handler) opens it again a little later. */
+function keepSubscribed(open: () => { unsubscribe(): void }) {
+  let current: { unsubscribe(): void } | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const handle = {
+    retry: () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => !stopped && (current = open()), RESUBSCRIBE_MS);
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      current?.unsubscribe();
+    },
+  };
+  current = open();
+  return handle;
 }
