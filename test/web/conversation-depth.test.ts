@@ -122,4 +122,46 @@ describe('the web client in Chromium: a conversation in depth', () => {
       expect(person.dialogs).toEqual([]);
     }
   }, 90_000);
+
+  it('finds messages with the search box, and shares stories through the strip', async () => {
+    const [alice, bob] = people;
+    if (!alice || !bob) throw new Error('runs after the first test, in the conversation it opened');
+
+    // Search: a result names the conversation and the sender, and opens the conversation.
+    await alice.page.getByRole('link', { name: 'New chat' }).click();
+    await alice.page.getByLabel('Search messages').fill('salad');
+    const result = alice.page.getByRole('list', { name: 'Search results' }).getByRole('link', { name: /salad/ });
+    await result.waitFor({ timeout: LIVE_MS });
+    expect(await result.innerText()).toContain(bobAccount.displayName);
+    expect(await result.innerText()).toContain('You: I will bring salad');
+    await result.click();
+    await alice.page.getByRole('heading', { name: bobAccount.displayName, level: 2 }).waitFor();
+    await message(alice.page, 'I will bring salad').waitFor();
+
+    // Alice posts a story; Bob sees it as new, opens it, and it counts as seen.
+    await alice.page.getByRole('button', { name: 'Add story' }).click();
+    await alice.page.getByLabel('Story text').fill('Lunch at the park today');
+    await alice.page.getByRole('button', { name: 'Post story' }).click();
+    await alice.page.getByRole('button', { name: 'Story by You, seen' }).waitFor();
+
+    await bob.page.reload(); // stories have no live event; the strip polls, a reload is quicker
+    const aliceStory = bob.page.getByRole('button', { name: `Story by ${aliceAccount.displayName}, new` });
+    await aliceStory.click();
+    const viewer = bob.page.getByRole('dialog', { name: `Story by ${aliceAccount.displayName}` });
+    await viewer.getByText('Lunch at the park today').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Delete story' }).count()).toBe(0);
+    await bob.page.getByRole('button', { name: `Story by ${aliceAccount.displayName}, seen` }).waitFor();
+    await screenshot(bob.page, 'depth-4-story');
+    await viewer.getByRole('button', { name: 'Close story' }).click();
+
+    // Alice deletes her own story.
+    await alice.page.getByRole('button', { name: 'Story by You, seen' }).click();
+    await alice.page.getByRole('dialog', { name: 'Story by You' }).getByRole('button', { name: 'Delete story' }).click();
+    await alice.page.getByRole('button', { name: 'Story by You, seen' }).waitFor({ state: 'detached' });
+
+    for (const person of [alice, bob]) {
+      expect(person.problems).toEqual([]);
+      expect(person.dialogs).toEqual([]);
+    }
+  }, 60_000);
 });
