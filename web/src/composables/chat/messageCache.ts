@@ -76,7 +76,11 @@ export function applyReceipt(
 }
 
 /** Sets the viewer's unread count for a conversation the cache holds; `change` gets the current one. */
-export function updateUnread(cache: ApolloCache<unknown>, conversationId: string, change: (current: number, lastSeq: number) => number): void {
+export function updateUnread(
+  cache: ApolloCache<unknown>,
+  conversationId: string,
+  change: (current: number, lastSeq: number) => number,
+): void {
   const id = cache.identify({ __typename: 'Conversation', id: conversationId });
   const held = cache.readFragment({ id, fragment: ConversationReceiptsFragmentDoc, fragmentName: 'ConversationReceipts' });
   if (!held) return;

@@ -47,7 +47,10 @@ export function useConversations() {
           preview: last ? `${from}${last.text ?? 'Message deleted'}` : null,
           activityAt: conversation.lastMessageAt ?? conversation.createdAt,
           unread: conversation.unreadCount,
-          peer: conversation.kind === 'DIRECT' ? (conversation.members.find((member) => member.user.id !== user.value?.id)?.user ?? null) : null,
+          peer:
+            conversation.kind === 'DIRECT'
+              ? (conversation.members.find((member) => member.user.id !== user.value?.id)?.user ?? null)
+              : null,
         };
       })
       .sort((a, b) => b.activityAt.localeCompare(a.activityAt));

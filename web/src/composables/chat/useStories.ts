@@ -61,7 +61,8 @@ export function useStories() {
   return {
     groups,
     failure,
-    post: (text: string) => run(() => client.mutate({ mutation: PostStoryDocument, variables: { text }, refetchQueries: [StoriesDocument] })),
+    post: (text: string) =>
+      run(() => client.mutate({ mutation: PostStoryDocument, variables: { text }, refetchQueries: [StoriesDocument] })),
     /** Marks someone else's story seen, once. */
     viewed(story: StoryFieldsFragment): void {
       if (story.viewedByMe || story.author.id === user.value?.id) return;

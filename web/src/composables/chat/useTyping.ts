@@ -36,7 +36,8 @@ export function useTyping(conversationId: Ref<string>) {
           const event = data?.typing;
           if (!event || event.user.id === user.value?.id || event.conversationId !== conversationId.value) return;
           forget(event.user.id);
-          if (event.typing) typists.set(event.user.id, { name: event.user.displayName, timer: setTimeout(() => forget(event.user.id), STALE_MS) });
+          if (event.typing)
+            typists.set(event.user.id, { name: event.user.displayName, timer: setTimeout(() => forget(event.user.id), STALE_MS) });
         },
         error: () => undefined, // typing is a nicety: the next visit subscribes again
       });
