@@ -25,6 +25,8 @@ const CATCH_UP_PAGE = 200;
  */
 const SETTLE_MS = 1500;
 const RESUBSCRIBE_MS = 3000;
+/** Deliveries heard within this long are reported together. */
+const DELIVERED_BATCH_MS = 100;
 
 /**
  * Keeps the cache live while someone is signed in: one `messageAdded` subscription for all their
@@ -52,10 +54,22 @@ export function useLiveMessages(): void {
     else if (applied.missedAfter !== null) void catchUp(message.conversationId, applied.missedAfter);
   }
 
+  /**
+   * Tells the sender their message reached us. A catch-up brings many messages at once, so the
+   * newest seq per conversation is sent once the burst is over (the cursor covers those before it).
+   */
+  const deliveredUpTo = new Map<string, number>();
+  let deliveredTimer: ReturnType<typeof setTimeout> | undefined;
   function markDelivered(message: MessageFieldsFragment): void {
-    client
-      .mutate({ mutation: MarkDeliveredDocument, variables: { conversationId: message.conversationId, seq: message.seq } })
-      .catch(() => undefined); // a later message, or reading it, moves the cursor past it anyway
+    deliveredUpTo.set(message.conversationId, Math.max(deliveredUpTo.get(message.conversationId) ?? 0, message.seq));
+    clearTimeout(deliveredTimer);
+    deliveredTimer = setTimeout(flushDelivered, DELIVERED_BATCH_MS);
+  }
+  function flushDelivered(): void {
+    for (const [conversationId, seq] of deliveredUpTo) {
+      client.mutate({ mutation: MarkDeliveredDocument, variables: { conversationId, seq } }).catch(() => undefined); // a later message, or reading it, moves the cursor past it anyway
+    }
+    deliveredUpTo.clear();
   }
 
   function receipt({ conversationId, user: who, kind, seq }: ReceiptUpdatedSubscription['receiptUpdated']): void {
@@ -148,6 +162,7 @@ export function useLiveMessages(): void {
     stopListening();
     clearTimeout(resubscribeTimer);
     clearTimeout(settleTimer);
+    clearTimeout(deliveredTimer);
     subscription?.unsubscribe();
     stopUpdates.stop();
     stopReceipts.stop();
