@@ -181,14 +181,18 @@ describe('the web client in Chromium: a conversation in depth', () => {
 
     await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
     const panel = alice.page.getByRole('region', { name: 'Members' });
-    const bobRow = panel.getByRole('listitem').filter({ hasText: bobAccount.displayName });
+    const members = panel.getByRole('list', { name: 'Current members' });
+    const bobRow = members.getByRole('listitem').filter({ hasText: bobAccount.displayName });
     await bobRow.getByText('Member', { exact: true }).waitFor();
     await panel.getByRole('button', { name: `Make ${bobAccount.displayName} admin` }).click();
     await bobRow.getByText('Admin', { exact: true }).waitFor();
 
     await panel.getByLabel('Add people').fill(carol.username);
-    await panel.getByRole('button', { name: `Add ${carol.displayName}` }).click();
-    const carolRow = panel.getByRole('listitem').filter({ hasText: carol.displayName });
+    await panel
+      .getByRole('list', { name: 'People to add' })
+      .getByRole('button', { name: `Add ${carol.displayName}` })
+      .click();
+    const carolRow = members.getByRole('listitem').filter({ hasText: carol.displayName });
     await carolRow.waitFor();
     await screenshot(alice.page, 'depth-5-members');
     await panel.getByRole('button', { name: `Remove ${carol.displayName}` }).click();

@@ -46,9 +46,10 @@ export function useLiveMessages(): void {
   function receive(message: MessageFieldsFragment): void {
     const applied = applyMessage(client.cache, message);
     if (message.sender.id === user.value?.id) outbox.delete(message.clientId);
-    else if (applied.isNew) {
-      unread.arrived(message.conversationId);
+    else {
+      // Even when seen before (the list refresh can bring a message ahead of its live event).
       markDelivered(message);
+      if (applied.isNew) unread.arrived(message.conversationId);
     }
     if (!applied.conversationKnown) void refreshList();
     else if (applied.missedAfter !== null) void catchUp(message.conversationId, applied.missedAfter);
@@ -120,8 +121,27 @@ export function useLiveMessages(): void {
     client.cache.writeQuery({ query: ConversationsDocument, variables: CONVERSATION_LIST_VARIABLES, data });
   }
 
-  function refreshList(): Promise<unknown> {
-    return client.refetchQueries({ include: [ConversationsDocument] });
+  /**
+   * Fetches the list again, for a conversation new to this client. Messages keep coming while it
+   * is in flight, so asking again meanwhile fetches once more afterwards: a request merged into
+   * the one in flight could miss them.
+   */
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  function refreshList(): Promise<void> {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        refreshAgain = false;
+        await client.query({ query: ConversationsDocument, variables: CONVERSATION_LIST_VARIABLES, fetchPolicy: 'network-only' });
+      } while (refreshAgain);
+    })()
+      .catch(() => undefined) // the next message, or the sweep after a reconnect, tries again
+      .finally(() => (refreshing = null));
+    return refreshing;
   }
 
   let subscription: { unsubscribe(): void } | null = null;
