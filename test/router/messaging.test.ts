@@ -62,8 +62,10 @@ describe('messages through the router', () => {
 
   it('delivers every conversation of the viewer to a subscription without argument', async () => {
     const client = wsClient(stack.wsUrl, bob.accessToken);
+    // A new subscription: the previous test's one on the same topic may still be being released.
+    const subscribed = stack.waitForNewSubscriptions(`messageAdded:${bob.id}`);
     const live = subscribe(client, MESSAGE_ADDED);
-    await stack.waitForSubscribers(bob.id);
+    await subscribed;
     await graphql(stack.url, SEND, { input: { conversationId, clientId: 'second', text: 'Still there?' } }, alice.accessToken);
     const event = await live.next();
     expect(event.data?.messageAdded).toMatchObject({ seq: 2, text: 'Still there?', sender: { displayName: alice.displayName } });

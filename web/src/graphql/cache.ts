@@ -70,6 +70,32 @@ function mergeConversationPages(
   return { ...incoming, edges: [...existing.edges, ...incoming.edges.filter((edge) => !held.has(edge.node.__ref))] };
 }
 
+interface StoredMember {
+  user: Reference;
+  lastDeliveredSeq?: number;
+  lastReadSeq?: number;
+}
+
+/**
+ * Members replace the held list (someone may have left), but receipt cursors only move forward
+ * on the server: a response that set out before a live receipt arrived must not take it back.
+ */
+function mergeMembers(existing: StoredMember[] | undefined, incoming: StoredMember[], { readField }: FieldFunctionOptions): StoredMember[] {
+  if (!existing) return incoming;
+  const held = new Map(existing.map((member) => [readField<string>('id', member.user), member]));
+  return incoming.map((member) => {
+    const before = held.get(readField<string>('id', member.user));
+    if (!before) return member;
+    const delivered = Math.max(member.lastDeliveredSeq ?? 0, before.lastDeliveredSeq ?? 0);
+    const read = Math.max(member.lastReadSeq ?? 0, before.lastReadSeq ?? 0);
+    return {
+      ...member,
+      ...(member.lastDeliveredSeq !== undefined ? { lastDeliveredSeq: delivered } : {}),
+      ...(member.lastReadSeq !== undefined ? { lastReadSeq: read } : {}),
+    };
+  });
+}
+
 export function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
@@ -81,7 +107,7 @@ export function createCache(): InMemoryCache {
       Conversation: {
         fields: {
           messages: { keyArgs: false, merge: mergeMessagePages },
-          members: { merge: false },
+          members: { merge: mergeMembers },
         },
       },
     },

@@ -1,6 +1,11 @@
 import type { ApolloCache, Reference } from '@apollo/client/core';
 import { insertMessage, type StoredMessages } from '../../graphql/cache';
-import { ConversationProgressFragmentDoc, MessageFieldsFragmentDoc, type MessageFieldsFragment } from '../../graphql/generated/graphql';
+import {
+  ConversationProgressFragmentDoc,
+  ConversationReceiptsFragmentDoc,
+  MessageFieldsFragmentDoc,
+  type MessageFieldsFragment,
+} from '../../graphql/generated/graphql';
 
 /** What applying a message found. */
 export interface AppliedMessage {
@@ -49,4 +54,46 @@ export function applyMessage(cache: ApolloCache<unknown>, message: MessageFields
     },
   });
   return { isNew, conversationKnown: true, missedAfter: message.seq > progress.lastSeq + 1 ? progress.lastSeq : null };
+}
+
+/** A receipt cursor only moves forward: events may arrive late or twice. */
+export function applyReceipt(
+  cache: ApolloCache<unknown>,
+  receipt: { conversationId: string; userId: string; kind: 'DELIVERED' | 'READ'; seq: number },
+): void {
+  const id = cache.identify({ __typename: 'Conversation', id: receipt.conversationId });
+  const held = cache.readFragment({ id, fragment: ConversationReceiptsFragmentDoc, fragmentName: 'ConversationReceipts' });
+  if (!held) return;
+  const members = held.members.map((member) => {
+    if (member.user.id !== receipt.userId) return member;
+    // Reading a message implies it was delivered.
+    const delivered = Math.max(member.lastDeliveredSeq, receipt.seq);
+    return receipt.kind === 'READ'
+      ? { ...member, lastDeliveredSeq: delivered, lastReadSeq: Math.max(member.lastReadSeq, receipt.seq) }
+      : { ...member, lastDeliveredSeq: delivered };
+  });
+  cache.writeFragment({ id, fragment: ConversationReceiptsFragmentDoc, fragmentName: 'ConversationReceipts', data: { ...held, members } });
+}
+
+/** Sets the viewer's unread count for a conversation the cache holds; `change` gets the current one. */
+export function updateUnread(
+  cache: ApolloCache<unknown>,
+  conversationId: string,
+  change: (current: number, lastSeq: number) => number,
+): void {
+  const id = cache.identify({ __typename: 'Conversation', id: conversationId });
+  const held = cache.readFragment({ id, fragment: ConversationReceiptsFragmentDoc, fragmentName: 'ConversationReceipts' });
+  if (!held) return;
+  const next = Math.max(0, change(held.unreadCount, held.lastSeq));
+  if (next !== held.unreadCount) cache.modify({ id, fields: { unreadCount: () => next } });
+}
+
+/** Writes a changed message (edit, delete, reaction) over the cached copy; history is untouched. */
+export function applyMessageUpdate(cache: ApolloCache<unknown>, message: MessageFieldsFragment): void {
+  cache.writeFragment({
+    id: cache.identify({ __typename: 'Message', id: message.id }),
+    fragment: MessageFieldsFragmentDoc,
+    fragmentName: 'MessageFields',
+    data: { __typename: 'Message', ...message } as MessageFieldsFragment,
+  });
 }

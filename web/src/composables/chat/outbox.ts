@@ -9,6 +9,15 @@ export interface OutgoingMessage {
   createdAt: string;
   state: 'sending' | 'failed';
   error: string | null;
+  /** The message this one answers, as the reply shows it. */
+  replyTo: QuotedMessage | null;
+}
+
+/** A message as a reply quotes it; `text` is null once it was deleted. */
+export interface QuotedMessage {
+  id: string;
+  senderName: string;
+  text: string | null;
 }
 
 /**

@@ -1,27 +1,48 @@
 import { useApolloClient, useQuery } from '@vue/apollo-composable';
 import { computed, onScopeDispose, ref, watch, type Ref } from 'vue';
 import { toFailure } from '../../graphql/errors';
-import { ConversationMessagesDocument, SendMessageDocument, type MessageFieldsFragment } from '../../graphql/generated/graphql';
+import {
+  ConversationMembersDocument,
+  ConversationMessagesDocument,
+  MarkReadDocument,
+  SendMessageDocument,
+  type MemberFieldsFragment,
+  type MessageFieldsFragment,
+  type MessageStatus,
+} from '../../graphql/generated/graphql';
 import { useOnline } from '../app/useConnectivity';
 import { useSession } from '../auth/useSession';
 import { conversationName } from './conversationDisplay';
-import { applyMessage } from './messageCache';
-import { newClientId, outbox, type OutgoingMessage } from './outbox';
+import { applyMessage, applyReceipt } from './messageCache';
+import { newClientId, outbox, type OutgoingMessage, type QuotedMessage } from './outbox';
 import { useUnread } from './useUnread';
 
 const PAGE_SIZE = 30;
+/** Presence has no subscription: the open conversation's members are looked at again this often. */
+const MEMBERS_POLL_MS = 30_000;
+/** Reading is reported once the view settles, not for every message of a burst. */
+const READ_DEBOUNCE_MS = 300;
 
 /** One row of the message list: a stored message, or one of ours on its way. */
 export interface TimelineItem {
   /** Stable across "sending" → "sent", so the row is updated in place, never added twice. */
   key: string;
+  /** The stored message's id; null while ours is on its way. */
+  id: string | null;
   clientId: string;
   text: string;
+  senderId: string;
   senderName: string;
   mine: boolean;
   createdAt: string;
   state: 'sent' | 'sending' | 'failed';
   error: string | null;
+  edited: boolean;
+  deleted: boolean;
+  /** For our own messages: whether every other member has it, and has read it. */
+  status: MessageStatus;
+  replyTo: QuotedMessage | null;
+  reactions: MessageFieldsFragment['reactions'];
 }
 
 /** What `send` refused to do; it never throws. */
@@ -36,6 +57,11 @@ export function useConversation(conversationId: Ref<string>) {
   const { user } = useSession();
   const unread = useUnread();
   const query = useQuery(ConversationMessagesDocument, () => ({ id: conversationId.value, first: PAGE_SIZE }));
+  // Members (presence, roles, receipt cursors), fetched on opening and polled: the cache shares them.
+  useQuery(ConversationMembersDocument, () => ({ id: conversationId.value }), {
+    fetchPolicy: 'network-only',
+    pollInterval: MEMBERS_POLL_MS,
+  });
   const loadingOlder = ref(false);
   useOnline().whenBackOnline(() => void query.refetch());
 
@@ -44,14 +70,47 @@ export function useConversation(conversationId: Ref<string>) {
 
   const conversation = computed(() => query.result.value?.conversation ?? null);
   const title = computed(() => (conversation.value ? conversationName(conversation.value, user.value?.id) : ''));
+  const members = computed(() => conversation.value?.members ?? []);
+  const me = computed(() => members.value.find((member) => member.user.id === user.value?.id) ?? null);
 
   const items = computed<TimelineItem[]>(() => {
-    const me = user.value?.id;
-    const stored = conversation.value?.messages.edges.map((edge) => edge.node) ?? [];
-    const confirmed = new Set(stored.filter((message) => message.sender.id === me).map((message) => message.clientId));
+    const viewer = user.value?.id;
+    const stored = (conversation.value?.messages.edges.map((edge) => edge.node) ?? []).filter((message) => !message.hiddenForMe);
+    const confirmed = new Set(stored.filter((message) => message.sender.id === viewer).map((message) => message.clientId));
     const pending = [...outbox.values()].filter((entry) => entry.conversationId === conversationId.value && !confirmed.has(entry.clientId));
-    return [...stored.map((message) => fromMessage(message, me)), ...pending.map(fromOutgoing)];
+    const others = members.value.filter((member) => member.user.id !== viewer);
+    return [...stored.map((message) => fromMessage(message, viewer, others)), ...pending.map((entry) => fromOutgoing(entry, viewer ?? ''))];
   });
+
+  // Read receipts: the newest message counts as read while it is open and the tab is visible.
+  const newestSeq = computed(() => conversation.value?.messages.edges.at(-1)?.node.seq ?? 0);
+  let readTimer: ReturnType<typeof setTimeout> | undefined;
+  watch(
+    [newestSeq, unread.visible, () => me.value?.lastReadSeq ?? 0, conversationId],
+    () => {
+      clearTimeout(readTimer);
+      readTimer = setTimeout(markRead, READ_DEBOUNCE_MS);
+    },
+    { immediate: true },
+  );
+  onScopeDispose(() => clearTimeout(readTimer));
+
+  function markRead(): void {
+    const id = conversationId.value;
+    const seq = newestSeq.value;
+    if (!unread.reading(id) || !me.value || seq === 0) return;
+    if (me.value.lastReadSeq >= seq) {
+      unread.read(id, me.value.lastReadSeq);
+      return;
+    }
+    client
+      .mutate({ mutation: MarkReadDocument, variables: { conversationId: id, seq } })
+      .then(() => {
+        applyReceipt(client.cache, { conversationId: id, userId: me.value?.user.id ?? '', kind: 'READ', seq });
+        unread.read(id, seq);
+      })
+      .catch(() => undefined); // the next message or visit tries again
+  }
 
   async function loadOlder(): Promise<void> {
     const page = conversation.value?.messages.pageInfo;
@@ -70,7 +129,14 @@ export function useConversation(conversationId: Ref<string>) {
     try {
       const { data } = await client.mutate({
         mutation: SendMessageDocument,
-        variables: { input: { conversationId: entry.conversationId, clientId: entry.clientId, text: entry.text } },
+        variables: {
+          input: {
+            conversationId: entry.conversationId,
+            clientId: entry.clientId,
+            text: entry.text,
+            ...(entry.replyTo ? { replyToId: entry.replyTo.id } : {}),
+          },
+        },
       });
       if (data) applyMessage(client.cache, data.sendMessage);
       outbox.delete(entry.clientId);
@@ -84,8 +150,8 @@ export function useConversation(conversationId: Ref<string>) {
     }
   }
 
-  /** Shows the message at once as "Sending…" and sends it. */
-  function send(text: string): SendRefusal | null {
+  /** Shows the message at once as "Sending…" and sends it, as a reply to `replyTo` when given. */
+  function send(text: string, replyTo: QuotedMessage | null = null): SendRefusal | null {
     const body = text.trim(); // the server trims too, so the optimistic row matches what is stored
     if (!body) return 'empty';
     if (!conversation.value) return 'not-loaded';
@@ -96,6 +162,7 @@ export function useConversation(conversationId: Ref<string>) {
       createdAt: new Date().toISOString(),
       state: 'sending',
       error: null,
+      replyTo,
     };
     outbox.set(entry.clientId, entry);
     void deliver(outbox.get(entry.clientId)!);
@@ -112,6 +179,8 @@ export function useConversation(conversationId: Ref<string>) {
     conversation,
     title,
     items,
+    members,
+    myRole: computed(() => conversation.value?.myRole ?? 'MEMBER'),
     loading: computed(() => query.loading.value && !conversation.value),
     failure: computed(() => (query.error.value ? toFailure(query.error.value) : null)),
     missing: computed(() => !query.loading.value && !query.error.value && query.result.value?.conversation === null),
@@ -124,29 +193,63 @@ export function useConversation(conversationId: Ref<string>) {
   };
 }
 
-function fromMessage(message: MessageFieldsFragment, me: string | undefined): TimelineItem {
-  const mine = message.sender.id === me;
+const STATUS_ORDER: MessageStatus[] = ['SENT', 'DELIVERED', 'READ'];
+
+/**
+ * The server's status for our message, moved on by the receipts heard since it was loaded:
+ * READ (or DELIVERED) once every other member's cursor has reached it.
+ */
+function statusOf(message: MessageFieldsFragment, others: MemberFieldsFragment[]): MessageStatus {
+  let seen: MessageStatus = 'SENT';
+  if (others.length > 0 && others.every((member) => member.lastReadSeq >= message.seq)) seen = 'READ';
+  else if (others.length > 0 && others.every((member) => member.lastDeliveredSeq >= message.seq)) seen = 'DELIVERED';
+  return STATUS_ORDER.indexOf(seen) > STATUS_ORDER.indexOf(message.status) ? seen : message.status;
+}
+
+function fromMessage(message: MessageFieldsFragment, viewer: string | undefined, others: MemberFieldsFragment[]): TimelineItem {
+  const mine = message.sender.id === viewer;
+  const quoted = message.replyTo;
   return {
     key: mine ? `mine:${message.clientId}` : message.id,
+    id: message.id,
     clientId: message.clientId,
     text: message.text ?? '',
+    senderId: message.sender.id,
     senderName: mine ? 'You' : message.sender.displayName,
     mine,
     createdAt: message.createdAt,
     state: 'sent',
     error: null,
+    edited: Boolean(message.editedAt) && !message.deletedAt,
+    deleted: Boolean(message.deletedAt),
+    status: mine ? statusOf(message, others) : message.status,
+    replyTo: quoted
+      ? {
+          id: quoted.id,
+          senderName: quoted.sender.id === viewer ? 'You' : quoted.sender.displayName,
+          text: quoted.deletedAt ? null : (quoted.text ?? null),
+        }
+      : null,
+    reactions: message.reactions,
   };
 }
 
-function fromOutgoing(entry: OutgoingMessage): TimelineItem {
+function fromOutgoing(entry: OutgoingMessage, viewer: string): TimelineItem {
   return {
     key: `mine:${entry.clientId}`,
+    id: null,
     clientId: entry.clientId,
     text: entry.text,
+    senderId: viewer,
     senderName: 'You',
     mine: true,
     createdAt: entry.createdAt,
     state: entry.state,
     error: entry.error,
+    edited: false,
+    deleted: false,
+    status: 'SENT',
+    replyTo: entry.replyTo,
+    reactions: [],
   };
 }

@@ -5,7 +5,6 @@ import { ConversationsDocument, type ConversationSummaryFragment } from '../../g
 import { useOnline } from '../app/useConnectivity';
 import { useSession } from '../auth/useSession';
 import { conversationName } from './conversationDisplay';
-import { useUnread } from './useUnread';
 
 /** The list's page size; the live-update code reads and writes the same cache entry. */
 export const CONVERSATION_LIST_VARIABLES = { first: 50 } as const;
@@ -17,13 +16,15 @@ export interface ConversationListItem {
   /** "You: …", "Ann: …" in groups, or the text alone in a direct chat. */
   preview: string | null;
   activityAt: string;
+  /** The server's count of messages after the viewer's read cursor, kept live in the cache. */
   unread: number;
+  /** In a direct chat, the other person (for the presence dot). */
+  peer: ConversationSummaryFragment['members'][number]['user'] | null;
 }
 
 /** The signed-in user's conversations, newest activity first, kept current by live events. */
 export function useConversations() {
   const { user } = useSession();
-  const unread = useUnread();
   const query = useQuery(ConversationsDocument, CONVERSATION_LIST_VARIABLES);
   useOnline().whenBackOnline(() => void query.refetch());
 
@@ -45,7 +46,11 @@ export function useConversations() {
           kind: conversation.kind,
           preview: last ? `${from}${last.text ?? 'Message deleted'}` : null,
           activityAt: conversation.lastMessageAt ?? conversation.createdAt,
-          unread: unread.count(conversation.id),
+          unread: conversation.unreadCount,
+          peer:
+            conversation.kind === 'DIRECT'
+              ? (conversation.members.find((member) => member.user.id !== user.value?.id)?.user ?? null)
+              : null,
         };
       })
       .sort((a, b) => b.activityAt.localeCompare(a.activityAt));
@@ -53,6 +58,7 @@ export function useConversations() {
 
   return {
     conversations,
+    totalUnread: computed(() => conversations.value.reduce((sum, conversation) => sum + conversation.unread, 0)),
     loading: computed(() => query.loading.value && !query.result.value),
     failure: computed(() => (query.error.value ? toFailure(query.error.value) : null)),
     retry: () => query.refetch(),

@@ -2,13 +2,17 @@ import { useApolloClient } from '@vue/apollo-composable';
 import { onScopeDispose } from 'vue';
 import {
   ConversationsDocument,
+  MarkDeliveredDocument,
   MessageAddedDocument,
   MessagesSinceDocument,
+  MessageUpdatedDocument,
+  ReceiptUpdatedDocument,
   type MessageFieldsFragment,
+  type ReceiptUpdatedSubscription,
 } from '../../graphql/generated/graphql';
 import { useRealtime } from '../../realtime/inject';
 import { useSession } from '../auth/useSession';
-import { applyMessage } from './messageCache';
+import { applyMessage, applyMessageUpdate, applyReceipt } from './messageCache';
 import { outbox } from './outbox';
 import { CONVERSATION_LIST_VARIABLES } from './useConversations';
 import { useUnread } from './useUnread';
@@ -21,10 +25,14 @@ const CATCH_UP_PAGE = 200;
  */
 const SETTLE_MS = 1500;
 const RESUBSCRIBE_MS = 3000;
+/** Deliveries heard within this long are reported together. */
+const DELIVERED_BATCH_MS = 100;
 
 /**
  * Keeps the cache live while someone is signed in: one `messageAdded` subscription for all their
- * conversations feeds the open conversation, the list and the unread counts. Live events are
+ * conversations feeds the open conversation, the list and the unread counts (and tells the
+ * sender each message was delivered); `messageUpdated` brings edits, deletions and reactions;
+ * `receiptUpdated` moves the members' cursors behind the ticks. Live events are
  * at most once, so after every reconnect, and whenever a `seq` is skipped, the missing messages
  * are fetched with `messagesSince` and merged by seq: nothing lost, nothing twice.
  */
@@ -38,9 +46,37 @@ export function useLiveMessages(): void {
   function receive(message: MessageFieldsFragment): void {
     const applied = applyMessage(client.cache, message);
     if (message.sender.id === user.value?.id) outbox.delete(message.clientId);
-    else if (applied.isNew) unread.arrived(message.conversationId);
+    else {
+      // Even when seen before (the list refresh can bring a message ahead of its live event).
+      markDelivered(message);
+      if (applied.isNew) unread.arrived(message.conversationId);
+    }
     if (!applied.conversationKnown) void refreshList();
     else if (applied.missedAfter !== null) void catchUp(message.conversationId, applied.missedAfter);
+  }
+
+  /**
+   * Tells the sender their message reached us. A catch-up brings many messages at once, so the
+   * newest seq per conversation is sent once the burst is over (the cursor covers those before it).
+   */
+  const deliveredUpTo = new Map<string, number>();
+  let deliveredTimer: ReturnType<typeof setTimeout> | undefined;
+  function markDelivered(message: MessageFieldsFragment): void {
+    deliveredUpTo.set(message.conversationId, Math.max(deliveredUpTo.get(message.conversationId) ?? 0, message.seq));
+    clearTimeout(deliveredTimer);
+    deliveredTimer = setTimeout(flushDelivered, DELIVERED_BATCH_MS);
+  }
+  function flushDelivered(): void {
+    for (const [conversationId, seq] of deliveredUpTo) {
+      client.mutate({ mutation: MarkDeliveredDocument, variables: { conversationId, seq } }).catch(() => undefined); // a later message, or reading it, moves the cursor past it anyway
+    }
+    deliveredUpTo.clear();
+  }
+
+  function receipt({ conversationId, user: who, kind, seq }: ReceiptUpdatedSubscription['receiptUpdated']): void {
+    applyReceipt(client.cache, { conversationId, userId: who.id, kind, seq });
+    // Read on another device of ours.
+    if (who.id === user.value?.id && kind === 'READ') unread.read(conversationId, seq);
   }
 
   /** Fetches and applies every message after `afterSeq`, one catch-up per conversation at a time. */
@@ -77,19 +113,35 @@ export function useLiveMessages(): void {
     await Promise.all(
       data.conversations.edges.map(({ node }) => {
         const lastSeen = seen.get(node.id);
-        if (lastSeen === undefined) {
-          // New to this client; its history loads when opened. Count its latest message at most.
-          if (node.lastMessage && node.lastMessage.sender.id !== user.value?.id) unread.arrived(node.id);
-          return undefined;
-        }
+        // New to this client: its history loads when opened; its unread count comes with the list.
+        if (lastSeen === undefined) return undefined;
         return node.lastSeq > lastSeen ? catchUp(node.id, lastSeen) : undefined;
       }),
     );
     client.cache.writeQuery({ query: ConversationsDocument, variables: CONVERSATION_LIST_VARIABLES, data });
   }
 
-  function refreshList(): Promise<unknown> {
-    return client.refetchQueries({ include: [ConversationsDocument] });
+  /**
+   * Fetches the list again, for a conversation new to this client. Messages keep coming while it
+   * is in flight, so asking again meanwhile fetches once more afterwards: a request merged into
+   * the one in flight could miss them.
+   */
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  function refreshList(): Promise<void> {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        refreshAgain = false;
+        await client.query({ query: ConversationsDocument, variables: CONVERSATION_LIST_VARIABLES, fetchPolicy: 'network-only' });
+      } while (refreshAgain);
+    })()
+      .catch(() => undefined) // the next message, or the sweep after a reconnect, tries again
+      .finally(() => (refreshing = null));
+    return refreshing;
   }
 
   let subscription: { unsubscribe(): void } | null = null;
@@ -104,7 +156,20 @@ export function useLiveMessages(): void {
   }
   subscribe();
 
-  // One sweep at a time: two at once would both count a new conversation's message as unread.
+  const stopUpdates = keepSubscribed(() =>
+    client.subscribe({ query: MessageUpdatedDocument, fetchPolicy: 'no-cache' }).subscribe({
+      next: ({ data }) => data && applyMessageUpdate(client.cache, data.messageUpdated),
+      error: () => stopUpdates.retry(),
+    }),
+  );
+  const stopReceipts = keepSubscribed(() =>
+    client.subscribe({ query: ReceiptUpdatedDocument, fetchPolicy: 'no-cache' }).subscribe({
+      next: ({ data }) => data && receipt(data.receiptUpdated),
+      error: () => stopReceipts.retry(),
+    }),
+  );
+
+  // One sweep at a time.
   let sweeps = Promise.resolve();
   const sweep = () => void (sweeps = sweeps.then(catchUpAll).catch(() => undefined));
   const stopListening = realtime.onConnected((reconnected) => {
@@ -117,9 +182,31 @@ export function useLiveMessages(): void {
     stopListening();
     clearTimeout(resubscribeTimer);
     clearTimeout(settleTimer);
+    clearTimeout(deliveredTimer);
     subscription?.unsubscribe();
-    // Signed out: nothing of this person's stays for the next one.
-    unread.clear();
+    stopUpdates.stop();
+    stopReceipts.stop();
+    // Signed out: nothing of this person's stays for the next one (the cache is cleared by modules/apollo.ts).
     outbox.clear();
   });
+}
+
+/** Holds one subscription open: `retry` (from its error handler) opens it again a little later. */
+function keepSubscribed(open: () => { unsubscribe(): void }) {
+  let current: { unsubscribe(): void } | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const handle = {
+    retry: () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => !stopped && (current = open()), RESUBSCRIBE_MS);
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      current?.unsubscribe();
+    },
+  };
+  current = open();
+  return handle;
 }

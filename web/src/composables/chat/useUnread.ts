@@ -1,35 +1,35 @@
-import { computed, reactive, ref } from 'vue';
+import { useApolloClient } from '@vue/apollo-composable';
+import { ref } from 'vue';
+import { updateUnread } from './messageCache';
 
 /*
- * Unread counts kept by the client: messages from other people that arrived (live, or in a
- * catch-up after a reconnect) while their conversation was not open; opening it resets the
- * count. They start at zero on every page load. The API has no `unreadCount` yet: it comes with
- * the receipts issue (server-side read cursors), and then the list shows
- * `Conversation.unreadCount` and this store goes away.
+ * Unread counts are the server's `Conversation.unreadCount` (messages after the viewer's read
+ * cursor), held in the Apollo cache: a message from someone else adds one unless it is being
+ * read as it arrives, and marking read lowers it. The list and the tab title read the cache.
  */
-const counts = reactive(new Map<string, number>());
 const openConversationId = ref<string | null>(null);
-
-// Coming back to the tab reads what arrived in the open conversation meanwhile.
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && openConversationId.value) counts.delete(openConversationId.value);
-});
+const visible = ref(document.visibilityState === 'visible');
+document.addEventListener('visibilitychange', () => (visible.value = document.visibilityState === 'visible'));
 
 export function useUnread() {
+  const client = useApolloClient().resolveClient();
+  const reading = (conversationId: string) => conversationId === openConversationId.value && visible.value;
   return {
-    /** The conversation on screen; its messages are read as they arrive. */
+    /** The conversation on screen; its messages are read as they arrive while the tab is visible. */
     openConversationId,
-    count: (conversationId: string) => counts.get(conversationId) ?? 0,
-    total: computed(() => [...counts.values()].reduce((sum, n) => sum + n, 0)),
+    /** Whether the tab is visible: the open conversation is read only then. */
+    visible,
+    reading,
     /** A message from someone else arrived in `conversationId`. */
     arrived(conversationId: string) {
-      if (conversationId === openConversationId.value && document.visibilityState === 'visible') return;
-      counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
+      if (!reading(conversationId)) updateUnread(client.cache, conversationId, (count) => count + 1);
+    },
+    /** The viewer read `conversationId` up to `seq`. */
+    read(conversationId: string, seq: number) {
+      updateUnread(client.cache, conversationId, (count, lastSeq) => (seq >= lastSeq ? 0 : Math.min(count, lastSeq - seq)));
     },
     opened(conversationId: string | null) {
       openConversationId.value = conversationId;
-      if (conversationId) counts.delete(conversationId);
     },
-    clear: () => counts.clear(),
   };
 }
