@@ -60,7 +60,7 @@ describe('the web client in Chromium: two people chat live', () => {
 
     await fromAlice.click();
     await messageList(bob.page).getByRole('listitem').filter({ hasText: 'Hi Bob, it is Alice!' }).waitFor();
-    await expect.poll(() => bob.page.getByRole('link', { name: /unread/ }).count()).toBe(0);
+    await expect.poll(() => bob.page.getByRole('link', { name: /unread/ }).count(), { timeout: 5000 }).toBe(0);
 
     // Both ways, live, within a second or two.
     let started = Date.now();
