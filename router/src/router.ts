@@ -5,14 +5,14 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import express from 'express';
-import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
   createTokenVerifier,
   ErrorCode,
-  isPublicError,
+  createErrorFormatter,
   type Logger,
   type PresenceStore,
   type RunningServer,
@@ -88,13 +88,7 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (isPublicError(formatted)) return formatted;
-    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
-    return options.production
-      ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
-      : { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
-  };
+  const formatError = createErrorFormatter(logger, options.production);
 
   const limitRules = operationLimitRules(options.limits);
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(

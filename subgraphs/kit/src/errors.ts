@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger.js';
 
 /** Every `extensions.code` a ChirpChat API error can carry (see shared/API.md, "Errors"). */
 export const ErrorCode = {
@@ -61,4 +62,23 @@ export class ConflictError extends AppError {
 export function isPublicError(error: { extensions?: Record<string, unknown> }): boolean {
   const code = error.extensions?.code;
   return typeof code === 'string' && (knownCodes.has(code) || passThroughCodes.has(code)) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+/**
+ * Apollo Server's and graphql-ws's `formatError` for ChirpChat services: public errors pass as
+ * they are; anything else is logged and, in production, reaches the client only as
+ * "Internal server error" with code INTERNAL_SERVER_ERROR.
+ */
+export function createErrorFormatter(logger: Logger, production: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (isPublicError(formatted)) return formatted;
+    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
+    return production
+      ? {
+          message: 'Internal server error',
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+          ...(formatted.path ? { path: formatted.path } : {}),
+        }
+      : { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
 }

@@ -5,13 +5,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ROUTER_SECRET_HEADER, secretsEqual, type TokenVerifier } from './auth.js';
 import type { RequestContext } from './context.js';
-import { isPublicError } from './errors.js';
+import { createErrorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface SubgraphServerOptions {
@@ -67,17 +67,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
     };
   }
 
-  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (isPublicError(formatted)) return formatted;
-    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error }, 'internal error');
-    return options.production
-      ? {
-          message: 'Internal server error',
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          ...(formatted.path ? { path: formatted.path } : {}),
-        }
-      : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
-  };
+  const formatError = createErrorFormatter(logger, options.production);
 
   const wsCleanup = useServer<Record<string, unknown>>(
     {
