@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
@@ -13,6 +13,8 @@ import {
   createTokenVerifier,
   ErrorCode,
   createErrorFormatter,
+  drainWebSockets,
+  formatSubscriptionErrors,
   type Logger,
   type PresenceStore,
   type RunningServer,
@@ -130,17 +132,10 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
       },
       context: (ctx): RouterContext => ({ authorization: ctx.extra.authorization ?? null }),
       subscribe: (args) => subscriptions.subscribe(args, args.contextValue as RouterContext),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onNext: formatSubscriptionErrors(formatError),
     },
     wsServer,
   );
-
-  const drainWebSockets: ApolloServerPlugin = {
-    async serverWillStart() {
-      return { drainServer: async () => wsCleanup.dispose() };
-    },
-  };
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection: !options.production,
@@ -150,7 +145,7 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
     validationRules: limitRules,
     includeStacktraceInErrorResponses: !options.production,
     formatError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets(wsCleanup)],
   });
 
   app.get('/health', healthHandler(options.subgraphUrls));

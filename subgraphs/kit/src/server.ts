@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -74,17 +74,10 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
       schema: options.schema,
       onConnect: (ctx) => secretsEqual(ctx.connectionParams?.routerSecret as string | undefined, options.routerSecret),
       context: (_ctx, _id, payload) => contextFor(payload.extensions?.authorization as string | undefined),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onNext: formatSubscriptionErrors(formatError),
     },
     wsServer,
   );
-
-  const drainWebSockets: ApolloServerPlugin = {
-    async serverWillStart() {
-      return { drainServer: async () => wsCleanup.dispose() };
-    },
-  };
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: !options.production,
@@ -92,7 +85,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !options.production,
     formatError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets(wsCleanup), ApolloServerPluginInlineTraceDisabled()],
   });
 
   app.get('/health', async (_req, res) => {
@@ -133,6 +126,21 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
       if (started) await apollo.stop();
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await options.onClose?.();
+    },
+  };
+}
+
+/** graphql-ws's `onNext` that formats errors as Apollo Server does over HTTP (`formatError`). */
+export function formatSubscriptionErrors(formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  return (_ctx: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+}
+
+/** Closes the graphql-ws server's sockets when Apollo Server stops, with the HTTP server. */
+export function drainWebSockets(cleanup: { dispose(): void | Promise<void> }): ApolloServerPlugin {
+  return {
+    async serverWillStart() {
+      return { drainServer: async () => cleanup.dispose() };
     },
   };
 }

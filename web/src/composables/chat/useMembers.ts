@@ -1,6 +1,6 @@
 import { useApolloClient } from '@vue/apollo-composable';
-import { ref, type Ref } from 'vue';
-import { toFailure, type Failure } from '../../graphql/errors';
+import { useAction } from '../app/useAction';
+import type { Ref } from 'vue';
 import {
   AddMembersDocument,
   ConversationMembersDocument,
@@ -17,22 +17,7 @@ import {
  */
 export function useMembers(conversationId: Ref<string>) {
   const client = useApolloClient().resolveClient();
-  const failure = ref<Failure | null>(null);
-  const busy = ref(false);
-
-  async function run(action: () => Promise<unknown>): Promise<boolean> {
-    busy.value = true;
-    failure.value = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      failure.value = toFailure(error);
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  }
+  const { failure, busy, run } = useAction();
 
   const variables = () => ({ conversationId: conversationId.value });
   return {

@@ -1,6 +1,5 @@
 import { useApolloClient } from '@vue/apollo-composable';
-import { ref } from 'vue';
-import { toFailure, type Failure } from '../../graphql/errors';
+import { useAction } from '../app/useAction';
 import { AddReactionDocument, DeleteMessageDocument, EditMessageDocument, RemoveReactionDocument } from '../../graphql/generated/graphql';
 
 /** The emoji the reaction picker offers. */
@@ -13,18 +12,7 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'
  */
 export function useMessageActions() {
   const client = useApolloClient().resolveClient();
-  const failure = ref<Failure | null>(null);
-
-  async function run(action: () => Promise<unknown>): Promise<boolean> {
-    failure.value = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      failure.value = toFailure(error);
-      return false;
-    }
-  }
+  const { failure, run } = useAction();
 
   return {
     failure,

@@ -1,6 +1,6 @@
 import { useApolloClient, useQuery } from '@vue/apollo-composable';
-import { computed, ref } from 'vue';
-import { toFailure, type Failure } from '../../graphql/errors';
+import { computed } from 'vue';
+import { useAction } from '../app/useAction';
 import {
   DeleteStoryDocument,
   MarkStoryViewedDocument,
@@ -28,7 +28,7 @@ export function useStories() {
   const client = useApolloClient().resolveClient();
   const { user } = useSession();
   const query = useQuery(StoriesDocument, null, { pollInterval: POLL_MS });
-  const failure = ref<Failure | null>(null);
+  const { failure, run } = useAction();
 
   const groups = computed<StoryGroup[]>(() => {
     const byAuthor = new Map<string, StoryGroup>();
@@ -46,17 +46,6 @@ export function useStories() {
     // Our own first, then the unseen ones.
     return [...byAuthor.values()].sort((a, b) => Number(b.mine) - Number(a.mine) || Number(a.viewed) - Number(b.viewed));
   });
-
-  async function run(action: () => Promise<unknown>): Promise<boolean> {
-    failure.value = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      failure.value = toFailure(error);
-      return false;
-    }
-  }
 
   return {
     groups,
