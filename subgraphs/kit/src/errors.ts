@@ -58,6 +58,19 @@ export class ConflictError extends AppError {
   }
 }
 
+export class FileTooLargeError extends AppError {
+  /** @param maxBytes the limit, so a client can say it (or compress and try again) */
+  constructor(message: string, maxBytes?: number) {
+    super(ErrorCode.FILE_TOO_LARGE, message, maxBytes === undefined ? {} : { maxBytes });
+  }
+}
+
+export class InvalidFileTypeError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_FILE_TYPE, message);
+  }
+}
+
 /** True when the error's code is one the public contract allows to reach a client. */
 export function isPublicError(error: { extensions?: Record<string, unknown> }): boolean {
   const code = error.extensions?.code;

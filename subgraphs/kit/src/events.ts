@@ -36,3 +36,24 @@ export const messageSentQueue = defineQueue<MessageSentEvent>('message-sent', {
   expireInSeconds: 120,
   retentionSeconds: 86_400,
 });
+
+/**
+ * "These files are no longer needed": enqueued by chat in the transaction that deletes a message
+ * for everyone (or a story), consumed by media, which deletes the files from its store and the
+ * rows. Durable, so a crash or a store outage only delays the deletion.
+ */
+export interface MediaDeleteEvent {
+  mediaIds: string[];
+  /** What was deleted, for the logs: `message:<id>` or `story:<id>`. */
+  reason: string;
+}
+
+/** Media fans each event out into one retried job per file, so these retries only cover its own database being away. */
+export const mediaDeleteQueue = defineQueue<MediaDeleteEvent>('media-delete', {
+  retryLimit: 20,
+  retryDelay: 5,
+  retryBackoff: true,
+  retryDelayMax: 900,
+  expireInSeconds: 300,
+  retentionSeconds: 14 * 86_400,
+});

@@ -11,7 +11,7 @@ export type ReferenceResolvers = Record<
   { __resolveReference: (reference: never, context: never, info: GraphQLResolveInfo) => unknown }
 >;
 
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external"])`;
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])`;
 
 /**
  * Turns type-graphql classes into an Apollo Federation 2 subgraph schema: type-graphql builds

@@ -5,6 +5,7 @@ export * from './batch-loader.js';
 export * from './bus.js';
 export * from './channel.js';
 export * from './config.js';
+export * from './container.js';
 export * from './context.js';
 export * from './database.js';
 export * from './errors.js';
