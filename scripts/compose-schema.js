@@ -10,6 +10,7 @@ import { printSubgraphSdl } from '@chirpchat/kit';
 import { buildUsersSchema } from '@chirpchat/users';
 import { buildChatSchema } from '@chirpchat/chat';
 import { buildNotificationsSchema } from '@chirpchat/notifications';
+import { buildMediaSchema } from '@chirpchat/media';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -19,6 +20,7 @@ const subgraphs = [
   { name: 'users', build: buildUsersSchema, url: 'http://users:4001/graphql' },
   { name: 'chat', build: buildChatSchema, url: 'http://chat:4002/graphql' },
   { name: 'notifications', build: buildNotificationsSchema, url: 'http://notifications:4003/graphql' },
+  { name: 'media', build: buildMediaSchema, url: 'http://media:4004/graphql' },
 ];
 
 const outputs = new Map();

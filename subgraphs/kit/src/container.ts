@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
-import type { ContainerType } from 'type-graphql';
+import type { ContainerType, PubSub } from 'type-graphql';
 
 type Key<T> = abstract new (...args: never[]) => T;
 
@@ -37,3 +37,17 @@ export class SchemaContainer implements ContainerType {
     SchemaContainer.bySchema.set(schema, this);
   }
 }
+
+/**
+ * type-graphql insists on a PubSub as soon as a subscription exists, even when each one brings
+ * its own `subscribe` function (ours read the bus through their services). Topic-based
+ * subscriptions are not used in ChirpChat, so this one refuses.
+ */
+export const noTopicPubSub: PubSub = {
+  publish() {
+    throw new Error('Subgraphs publish through their Bus, not type-graphql topics.');
+  },
+  subscribe() {
+    throw new Error('Subscriptions here use their own subscribe functions, not type-graphql topics.');
+  },
+};

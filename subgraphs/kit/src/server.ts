@@ -31,6 +31,11 @@ export interface SubgraphServerOptions {
   port?: number;
   /** Runs after the HTTP and WebSocket servers have closed. */
   onClose?: () => Promise<void>;
+  /**
+   * Plain HTTP routes of the subgraph's own (media's upload, file and webhook paths), which the
+   * router forwards from its origin. Like `/graphql`, they answer only requests with the router secret.
+   */
+  routes?: (router: express.Router) => void;
 }
 
 export interface RunningServer {
@@ -97,6 +102,16 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
       res.status(503).json({ status: 'unavailable', service: options.name });
     }
   });
+
+  if (options.routes) {
+    const routes = express.Router();
+    routes.use((req, res, next) => {
+      if (secretsEqual(req.get(ROUTER_SECRET_HEADER), options.routerSecret)) return next();
+      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Subgraphs answer only the router.' } });
+    });
+    options.routes(routes);
+    app.use((req, res, next) => (req.path === '/graphql' || req.path === '/health' ? next() : routes(req, res, next)));
+  }
 
   let started = false;
   return {

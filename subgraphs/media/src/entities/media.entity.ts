@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { StoredVariant } from '../stores/store.js';
 import { MediaKind } from '../types/media-kind.enum.js';
@@ -19,6 +19,7 @@ import type { VariantName } from '../variants.js';
 @Entity({ tableName: 'media' })
 @Index({ name: 'media_conversation_index', properties: ['conversationId'] })
 @Index({ name: 'media_uploader_index', properties: ['uploaderId', 'createdAt'] })
+@Unique({ name: 'media_public_id_unique', properties: ['publicId'] })
 export class Media {
   @Field((_type) => ID)
   @PrimaryKey({ type: 'uuid' })
