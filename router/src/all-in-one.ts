@@ -6,6 +6,7 @@ import {
   createBus,
   createLogger,
   createPresenceStore,
+  freePort,
   generateSigningKeys,
   readConfig,
   startEmbeddedPostgres,
@@ -15,6 +16,7 @@ import {
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
+import { cloudinaryOptions, createMedia } from '@chirpchat/media';
 import { createRouter } from './router.js';
 import { repoRoot, supergraphPath, webDistPath } from './paths.js';
 import { webAppRoutes } from './static.js';
@@ -44,6 +46,10 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
       'ACCESS_TOKEN_TTL_SECONDS',
       'REFRESH_TOKEN_TTL_DAYS',
       'PUSH_ENDPOINT_ALLOWLIST',
+      'MEDIA_URL_TTL_SECONDS',
+      'CLOUDINARY_URL',
+      'CLOUDINARY_AUTH_TOKEN_KEY',
+      'PUBLIC_URL',
     ],
     env,
     { PORT: '4000' },
@@ -54,6 +60,10 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   const keys = await signingKeys(env, dataDir, logger);
   const vapid = await vapidKeys(env, dataDir, logger);
   const routerSecret = env.ROUTER_SECRET || randomBytes(32).toString('base64url');
+  const mediaSecret = await persistentSecret(env, 'MEDIA_SECRET', path.join(dataDir, 'media-secret'));
+  const cloudinary = cloudinaryOptions(config);
+  // Chat asks media about attachments and media asks chat about members: media's port is known up front.
+  const mediaPort = await freePort();
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -89,9 +99,26 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     logger: logger.child({ service: 'notifications' }),
   });
   const notificationsUrl = await notifications.listen();
+  const media = await createMedia({
+    ...common,
+    chatUrl,
+    bus,
+    dataDir,
+    localSecret: mediaSecret,
+    urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
+    cloudinary,
+    port: mediaPort,
+    logger: logger.child({ service: 'media' }),
+  });
+  const mediaUrl = await media.listen();
+  logger.info(
+    cloudinary
+      ? 'media: Cloudinary'
+      : `media: the local store under ${path.join(dataDir, 'media')} (set CLOUDINARY_URL for Cloudinary); processing needs ffmpeg on the PATH for video and audio`,
+  );
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
+    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl, media: mediaUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
     presence,
@@ -109,6 +136,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     url,
     async close() {
       await router.close();
+      await media.close();
       await notifications.close();
       await chat.close();
       await users.close();
@@ -117,6 +145,17 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
       await embedded?.stop();
     },
   };
+}
+
+/** The variable when set; otherwise a random secret generated once and kept in `file` (URLs signed with it survive restarts). */
+async function persistentSecret(env: NodeJS.ProcessEnv, name: 'MEDIA_SECRET', file: string): Promise<string> {
+  if (env[name]) return readConfig([name], env)[name];
+  const stored = await readFile(file, 'utf8').catch(() => null);
+  if (stored && stored.trim().length >= 32) return stored.trim();
+  const secret = randomBytes(48).toString('base64url');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** JWT_PRIVATE_KEY / JWT_PUBLIC_KEY when set; otherwise a pair generated once and kept under DATA_DIR. */

@@ -7,7 +7,7 @@ import { webAppRoutes } from './static.js';
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'NOTIFICATIONS_URL', 'REDIS_URL'],
+    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'NOTIFICATIONS_URL', 'MEDIA_URL', 'REDIS_URL'],
     process.env,
     { PORT: '4000' },
   );
@@ -17,7 +17,7 @@ await runMain(async () => {
   const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
-    subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL },
+    subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },
     routerSecret: config.ROUTER_SECRET,
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     presence,

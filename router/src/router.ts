@@ -22,6 +22,7 @@ import {
 } from '@chirpchat/kit';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
+import { mediaProxy } from './media-proxy.js';
 import { operationLimitRules, type OperationLimits } from './limits.js';
 import { PresenceTracker } from './presence-tracker.js';
 import { SubscriptionExecutor } from './subscriptions/subscription-executor.js';
@@ -149,6 +150,8 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
   });
 
   app.get('/health', healthHandler(options.subgraphUrls));
+  // Uploads, signed files and the store webhook of the media subgraph, on this origin.
+  if (options.subgraphUrls.media) mediaProxy(options.subgraphUrls.media, options.routerSecret, logger)(app);
   options.extend?.(app);
 
   let started = false;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -7,6 +8,7 @@ import { createBus, createLogger, createPresenceStore, freePort, generateSigning
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
+import { createMedia, type MediaOptions } from '@chirpchat/media';
 import { createRouter, webAppRoutes, webDistPath } from '@chirpchat/router';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
@@ -34,6 +36,10 @@ export interface Stack {
   sql<R extends pg.QueryResultRow = Record<string, any>>(text: string, params?: unknown[]): Promise<R[]>;
   /** The stack's own database, for checking what was (not) stored. */
   databaseUrl: string;
+  /** Where the media subgraph's local store keeps files (`<mediaDir>/media/files/<id>/…`). */
+  mediaDir: string;
+  /** The media subgraph, which tests stop and start again (same port and database) to show jobs survive. */
+  media: { stop(): Promise<void>; start(): Promise<void> };
   /** The notifications subgraph, which tests stop and start again (same port and database) to show nothing is lost. */
   notifications: { stop(): Promise<void>; start(): Promise<void> };
   close(): Promise<void>;
@@ -94,6 +100,8 @@ export interface StackOptions {
   web?: boolean;
   /** Overrides for the notifications subgraph: presence, the loopback push service's address and CA, faster timings. */
   notifications?: Partial<NotificationsOptions>;
+  /** Overrides for the media subgraph: Cloudinary, URL lifetimes, deletion retries. */
+  media?: Partial<MediaOptions>;
 }
 
 /** The whole product in this process against a fresh database: users, chat, notifications, router. */
@@ -123,6 +131,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     presence,
   });
   const usersUrl = await users.listen();
+  // Chat asks media about attachments and media asks chat about members: media's port is known up front.
+  const mediaPort = await freePort();
   const chat = await createChat({
     ...common,
     usersUrl,
@@ -145,9 +155,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
   let notifications: RunningServer | null = await startNotifications();
   const notificationsUrl = await notifications.listen();
+  const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
+  const startMedia = () =>
+    createMedia({
+      ...common,
+      port: mediaPort,
+      chatUrl,
+      bus,
+      dataDir: mediaDir,
+      localSecret: 'test-media-secret-'.padEnd(48, 'x'),
+      pollingIntervalSeconds: 1,
+      ...options.media,
+    });
+  let media: RunningServer | null = await startMedia();
+  const mediaUrl = await media.listen();
   const router = await createRouter({
     supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
+    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl, media: mediaUrl },
     routerSecret,
     jwtPublicKey: keys.publicKey,
     presence,
@@ -181,8 +205,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         notifications = started;
       },
     },
+    mediaDir,
+    media: {
+      async stop() {
+        await media?.close();
+        media = null;
+      },
+      async start() {
+        if (media) return;
+        const started = await startMedia();
+        await started.listen();
+        media = started;
+      },
+    },
     async close() {
       await router.close();
+      await media?.close();
       await notifications?.close();
       await chat.close();
       await users.close();
@@ -190,6 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await presence.close();
       await pool.end();
       await database.drop();
+      await rm(mediaDir, { recursive: true, force: true });
     },
   };
 }

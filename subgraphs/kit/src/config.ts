@@ -67,6 +67,23 @@ export const configFields = {
   USERS_URL: url(['http:', 'https:']),
   CHAT_URL: url(['http:', 'https:']),
   NOTIFICATIONS_URL: url(['http:', 'https:']),
+  MEDIA_URL: url(['http:', 'https:']),
+  /** Signs the local media store's upload and file URLs and its processing notifications. */
+  MEDIA_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }),
+  /** How long a signed media URL works, in seconds. */
+  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  /** Cloudinary for media (`cloudinary://<api_key>:<api_secret>@<cloud_name>`); unset: the local store. */
+  CLOUDINARY_URL: z
+    .string()
+    .regex(/^cloudinary:\/\/[^:@/]+:[^@/]+@[^/?]+(\?.*)?$/, { message: 'must read cloudinary://<api_key>:<api_secret>@<cloud_name>' })
+    .optional(),
+  /** Cloudinary's token-based authentication key (hex), so delivery URLs expire; required with CLOUDINARY_URL. */
+  CLOUDINARY_AUTH_TOKEN_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{32,}$/i, { message: 'must be the hex key from Cloudinary’s token-based authentication settings' })
+    .optional(),
+  /** The router's public origin, e.g. https://chat.example.com: where Cloudinary sends its notifications. */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
   /** The VAPID application server key: an uncompressed P-256 point, as browsers take it in `applicationServerKey`. */
   VAPID_PUBLIC_KEY: base64urlKey(65, 'an uncompressed P-256 public key', 0x04),
   VAPID_PRIVATE_KEY: base64urlKey(32, 'a P-256 private key'),

@@ -31,6 +31,7 @@ import type { MediaStore } from './stores/store.js';
 import { startWorkers } from './workers.js';
 
 export { WEBHOOK_PATH } from './http/routes.js';
+export { cloudinaryOptions } from './cloudinary-config.js';
 export { EAGER_VARIANTS, type VariantName } from './variants.js';
 export { KIND_RULES, MAX_IMAGE_PIXELS } from './kinds.js';
 export { notificationSignature } from './stores/signing.js';
