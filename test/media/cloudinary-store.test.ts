@@ -245,6 +245,30 @@ describe('Cloudinary store against a loopback Cloudinary', () => {
     expect(createHash('sha256').update(assembled).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
+  it('re-runs eager work on the SDK’s explicit call and removes the asset on its destroy call', async () => {
+    const media = await uploadMedia('IMAGE', 'image/png', photo, 'holiday.png');
+    const { apiKey, apiSecret, cloudName, uploadPrefix } = parseCloudinaryUrl(fake.cloudinaryUrl);
+    const api = { api_key: apiKey, api_secret: apiSecret, cloud_name: cloudName, upload_prefix: uploadPrefix, agent: new http.Agent() };
+    const target = { ...api, resource_type: 'image' as const, type: 'authenticated' as const };
+
+    await sdk.uploader.explicit(media.publicId, {
+      ...target,
+      eager: [EAGER_VARIANTS.IMAGE.thumbnail!],
+      eager_async: true,
+      eager_notification_url: receiver.url,
+    });
+    const rerun = await receiver.next(
+      (r) => r.body.notification_type === 'eager' && r.body.public_id === media.publicId && r.body.eager.length === 1,
+    );
+    expect(
+      store.verifyNotification(rerun.rawBody, header(rerun.headers, 'x-cld-timestamp'), header(rerun.headers, 'x-cld-signature'), 60),
+    ).toBe(true);
+
+    expect(await sdk.uploader.destroy(media.publicId, target)).toEqual({ result: 'ok' });
+    expect(await sdk.uploader.destroy(media.publicId, target)).toEqual({ result: 'not found' });
+    await expect(sdk.uploader.explicit(media.publicId, target)).rejects.toMatchObject({ http_code: 404 });
+  });
+
   describe('verifyNotification', () => {
     async function sent(override: { timestamp?: string; signature?: string } = {}) {
       const body = { notification_type: 'eager', public_id: `chirpchat/${randomUUID()}`, eager: [] };
