@@ -36,6 +36,10 @@ export interface Stack {
   sql<R extends pg.QueryResultRow = Record<string, any>>(text: string, params?: unknown[]): Promise<R[]>;
   /** The stack's own database, for checking what was (not) stored. */
   databaseUrl: string;
+  /** The media subgraph's own GraphQL endpoint, for tests that call it directly (with `routerSecret`). */
+  mediaUrl: string;
+  /** The secret subgraphs expect from the router. */
+  routerSecret: string;
   /** Where the media subgraph's local store keeps files (`<mediaDir>/media/files/<id>/…`). */
   mediaDir: string;
   /** The media subgraph, which tests stop and start again (same port and database) to show jobs survive. */
@@ -100,6 +104,8 @@ export interface StackOptions {
   web?: boolean;
   /** Overrides for the notifications subgraph: presence, the loopback push service's address and CA, faster timings. */
   notifications?: Partial<NotificationsOptions>;
+  /** The router's port, when a test must know it before the stack starts (Cloudinary's notification URL). @default a free port */
+  routerPort?: number;
   /** Overrides for the media subgraph: Cloudinary, URL lifetimes, deletion retries. */
   media?: Partial<MediaOptions>;
 }
@@ -179,7 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: silent,
     production: false,
     host: '127.0.0.1',
-    port: 0,
+    port: options.routerPort ?? 0,
     extend,
   });
   const url = await router.listen();
@@ -206,6 +212,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     },
     mediaDir,
+    mediaUrl,
+    routerSecret,
     media: {
       async stop() {
         await media?.close();

@@ -1,0 +1,130 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '@chirpchat/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatAs } from '../support/chat.js';
+import { registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
+import { startFakeCloudinary, type FakeCloudinary } from '../support/fake-cloudinary.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { makePng } from './fixtures.js';
+import { MEDIA_FIELDS, mediaAs, type MediaView, type Ticket } from './media-client.js';
+
+const account = { apiKey: '614335564976464', apiSecret: 'a676b67565c6767a6767d6767f676fe1', cloudName: 'chirpchat-test' };
+
+let cloud: FakeCloudinary;
+let stack: Stack;
+let alice: TestUser;
+let bob: TestUser;
+let conversationId: string;
+let work: string;
+let webhook: string;
+
+beforeAll(async () => {
+  cloud = await startFakeCloudinary(account);
+  const routerPort = await freePort();
+  stack = await startStack({
+    routerPort,
+    media: {
+      cloudinary: { url: cloud.cloudinaryUrl, authTokenKey: cloud.authTokenKey, publicUrl: `http://127.0.0.1:${routerPort}` },
+      deleteRetry: { retryLimit: 5, retryDelay: 1, retryBackoff: false },
+    },
+  });
+  webhook = `${stack.origin}/webhooks/cloudinary/media-processed`;
+  [alice, bob] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob')]);
+  conversationId = await chatAs(stack, alice).create('DIRECT', [bob]);
+  work = await mkdtemp(path.join(tmpdir(), 'chirpchat-cloudinary-test-'));
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await cloud?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Uploads straight to (fake) Cloudinary with the ticket's signed fields, as the browser does. */
+async function uploadToCloudinary(ticket: Ticket, bytes: Uint8Array, filename: string) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
+  form.append('file', new Blob([bytes]), filename);
+  const response = await fetch(ticket.uploadUrl, { method: 'POST', body: form });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function processedPng(name: string): Promise<{ ticket: Ticket; media: MediaView }> {
+  const file = path.join(work, `${name}.png`);
+  await makePng(file, 1200, 900);
+  const bytes = new Uint8Array(await readFile(file));
+  const client = wsClient(stack.wsUrl, bob.accessToken);
+  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
+  const events = subscribe<{ mediaProcessed: MediaView }>(client, `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`, {
+    c: conversationId,
+  });
+  await ready;
+  try {
+    const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: `${name}.png`, mimeType: 'image/png', bytes: bytes.length });
+    expect(ticket.uploadUrl.startsWith(cloud.origin)).toBe(true);
+    expect((await uploadToCloudinary(ticket, bytes, `${name}.png`)).status).toBe(200);
+    const event = await events.next(30_000);
+    expect(event.errors).toBeUndefined();
+    return { ticket, media: event.data!.mediaProcessed };
+  } finally {
+    await events.close();
+    await client.dispose();
+  }
+}
+
+describe('Cloudinary', () => {
+  it('signs a direct upload whose notifications make the file READY for the members, with expiring delivery URLs', async () => {
+    const { ticket, media } = await processedPng('sunset');
+    expect(ticket.fields).toMatchObject({ type: 'authenticated', folder: 'chirpchat', public_id: ticket.media.id });
+    expect(ticket.fields.notification_url).toBe(webhook);
+    expect(media).toMatchObject({ id: ticket.media.id, status: 'READY', width: 1200, height: 900 });
+    const thumbnail = new URL(media.variants.thumbnail!);
+    expect(thumbnail.origin).toBe(cloud.origin);
+    expect(thumbnail.searchParams.get('__cld_token__')).toMatch(/exp=\d+/);
+    expect((await fetch(thumbnail)).status).toBe(200);
+    const [row] = await stack.sql(`select store, public_id, metadata from media.media where id = $1`, [media.id]);
+    expect(row).toMatchObject({ store: 'cloudinary', public_id: `chirpchat/${media.id}` });
+    expect(Object.keys(row!.metadata as object).sort()).toEqual(['eager', 'upload']);
+  });
+
+  it('refuses forged, stale and replayed notifications, and they change nothing', async () => {
+    const { media } = await processedPng('harbour');
+    const before = await stack.sql(`select status, variants, metadata, updated_at from media.media where id = $1`, [media.id]);
+    const body = { notification_type: 'eager', public_id: `chirpchat/${media.id}`, status: 'failed', error: { message: 'forged' } };
+
+    const forged = await cloud.sendNotification(webhook, body, { signature: 'f'.repeat(40) });
+    expect(forged.status).toBe(403);
+    const stale = await cloud.sendNotification(webhook, body, { timestamp: String(Math.floor(Date.now() / 1000) - 3600) });
+    expect(stale.status).toBe(403);
+    const original = cloud.notifications.find((n) => n.kind === 'eager' && n.rawBody.includes(media.id))!;
+    const replayed = await cloud.sendNotification(webhook, original.rawBody, {
+      timestamp: original.headers['x-cld-timestamp'],
+      signature: original.headers['x-cld-signature'],
+    });
+    expect(replayed.status).toBe(409);
+    expect(await stack.sql(`select status, variants, metadata, updated_at from media.media where id = $1`, [media.id])).toEqual(before);
+  });
+
+  it('applies a notification that arrives twice (signed anew) only once', async () => {
+    const { media } = await processedPng('lighthouse');
+    const before = await stack.sql(`select status, variants, updated_at from media.media where id = $1`, [media.id]);
+    const original = cloud.notifications.find((n) => n.kind === 'eager' && n.rawBody.includes(media.id))!;
+    const again = await cloud.sendNotification(webhook, original.rawBody);
+    expect(again.status).toBe(200);
+    expect(await stack.sql(`select status, variants, updated_at from media.media where id = $1`, [media.id])).toEqual(before);
+  });
+
+  it('deletes the asset with the Admin API when the message is deleted, retrying after failures', async () => {
+    const { media } = await processedPng('pier');
+    const message = await chatAs(stack, alice).send(conversationId, 'pier', { mediaIds: [media.id] });
+    cloud.failNext('delete_resources', 2, 500);
+    const deleted = await chatAs(stack, alice).call(`mutation($id: ID!) { deleteMessage(id: $id, forEveryone: true) { id } }`, { id: message.id });
+    expect(deleted.errors).toBeUndefined();
+    await expect.poll(() => cloud.assets.has(`chirpchat/${media.id}`), { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => stack.sql(`select id from media.media where id = $1`, [media.id]), { timeout: 10_000 }).toEqual([]);
+    const attempts = cloud.requests.filter((r) => r.method === 'DELETE' && JSON.stringify(r.params).includes(media.id));
+    expect(attempts.map((r) => r.status)).toEqual([500, 500, 200]);
+  });
+});

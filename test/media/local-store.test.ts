@@ -1,0 +1,349 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatAs } from '../support/chat.js';
+import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { makeAudio, makeMp4, makePng } from './fixtures.js';
+import { absolute, MEDIA_FIELDS, mediaAs, postUpload, type MediaView } from './media-client.js';
+
+const run = promisify(execFile);
+
+let stack: Stack;
+let alice: TestUser;
+let bob: TestUser;
+let carol: TestUser;
+let conversationId: string;
+let work: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  [alice, bob, carol] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob'), registerUser(stack.url, 'carol')]);
+  conversationId = await chatAs(stack, alice).create('GROUP', [bob], 'Holiday');
+  work = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-test-'));
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Bob listens for processed files in the conversation, through the router. */
+async function listenAsBob() {
+  const client = wsClient(stack.wsUrl, bob.accessToken);
+  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
+  const events = subscribe<{ mediaProcessed: MediaView }>(client, `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`, {
+    c: conversationId,
+  });
+  await ready;
+  return {
+    /** The next event for `mediaId` (others are skipped). */
+    async processed(mediaId: string): Promise<MediaView> {
+      for (;;) {
+        const result = await events.next(60_000);
+        expect(result.errors).toBeUndefined();
+        if (result.data!.mediaProcessed.id === mediaId) return result.data!.mediaProcessed;
+      }
+    },
+    async close() {
+      await events.close();
+      await client.dispose();
+    },
+  };
+}
+
+async function fetchBytes(url: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+  const response = await fetch(absolute(stack, url));
+  return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+async function probe(file: string) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  return JSON.parse(stdout) as { format: { duration?: string }; streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }> };
+}
+
+async function storedFiles(mediaId: string): Promise<string[]> {
+  const listing = async (dir: string) => readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return [
+    ...(await listing(path.join(stack.mediaDir, 'media', 'files', mediaId))),
+    ...(await listing(path.join(stack.mediaDir, 'media', 'incoming', mediaId))),
+  ];
+}
+
+describe('local store, end to end through the router', () => {
+  it('processes a PNG into a 250×250 JPEG thumbnail and an 800 px wide WebP preview, and tells the members', async () => {
+    const file = path.join(work, 'beach.png');
+    await makePng(file, 1600, 1200);
+    const bobListens = await listenAsBob();
+    try {
+      const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'beach.png', mimeType: 'image/png' });
+      const media = await bobListens.processed(mediaId);
+      expect(media).toMatchObject({ status: 'READY', kind: 'IMAGE', mimeType: 'image/png', width: 1600, height: 1200, filename: 'beach.png' });
+      expect(new Date(media.urlsExpireAt!).getTime()).toBeGreaterThan(Date.now());
+
+      const thumbnail = await fetchBytes(media.variants.thumbnail!);
+      expect(thumbnail.status).toBe(200);
+      expect(await sharp(thumbnail.bytes).metadata()).toMatchObject({ format: 'jpeg', width: 250, height: 250 });
+      const preview = await fetchBytes(media.variants.preview!);
+      expect(await sharp(preview.bytes).metadata()).toMatchObject({ format: 'webp', width: 800, height: 600 });
+      const original = await fetchBytes(media.url!);
+      expect(original.bytes.equals(await readFile(file))).toBe(true);
+      expect(original.type).toBe('image/png');
+    } finally {
+      await bobListens.close();
+    }
+  });
+
+  it('makes a web MP4, an HLS stream that plays, a poster and a silent preview of a video', async () => {
+    const file = path.join(work, 'clip.mp4');
+    await makeMp4(file, 3, 640, 360, { audio: true });
+    const bobListens = await listenAsBob();
+    try {
+      const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'clip.mp4', mimeType: 'video/mp4' });
+      const media = await bobListens.processed(mediaId);
+      expect(media).toMatchObject({ status: 'READY', kind: 'VIDEO', width: 640, height: 360 });
+      expect(media.durationSeconds).toBeCloseTo(3, 0);
+
+      // ffmpeg reads the manifest through the router and fetches every segment it lists, each with its own signed URL.
+      const manifest = await fetchBytes(media.variants.hls!);
+      expect(manifest.type).toBe('application/vnd.apple.mpegurl');
+      const segments = manifest.bytes.toString('utf8').split('\n').filter((line) => line.startsWith('/media/'));
+      expect(segments.length).toBeGreaterThan(0);
+      for (const segment of segments) expect((await fetch(absolute(stack, segment))).status).toBe(200);
+      const played = await run('ffmpeg', ['-v', 'error', '-i', absolute(stack, media.variants.hls!), '-f', 'null', '-']);
+      expect(played.stderr).toBe('');
+
+      const mp4 = path.join(work, 'web.mp4');
+      await writeFile(mp4, (await fetchBytes(media.variants.mp4!)).bytes);
+      const streams = (await probe(mp4)).streams.map((s) => s.codec_name).sort();
+      expect(streams).toEqual(['aac', 'h264']);
+      expect(await sharp((await fetchBytes(media.variants.poster!)).bytes).metadata()).toMatchObject({ format: 'jpeg' });
+      expect(await sharp((await fetchBytes(media.variants.thumbnail!)).bytes).metadata()).toMatchObject({ width: 250, height: 250 });
+      const preview = path.join(work, 'preview.mp4');
+      await writeFile(preview, (await fetchBytes(media.variants.animatedPreview!)).bytes);
+      const previewInfo = await probe(preview);
+      expect(previewInfo.streams.map((s) => s.codec_type)).toEqual(['video']);
+      expect(Number(previewInfo.format.duration)).toBeLessThanOrEqual(3.1);
+    } finally {
+      await bobListens.close();
+    }
+  });
+
+  it('makes web-playable AAC of an audio clip', async () => {
+    const file = path.join(work, 'note.wav');
+    await makeAudio(file, 2);
+    const bobListens = await listenAsBob();
+    try {
+      const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'note.wav', mimeType: 'audio/wav' });
+      const media = await bobListens.processed(mediaId);
+      expect(media).toMatchObject({ status: 'READY', kind: 'AUDIO' });
+      const audio = path.join(work, 'note.m4a');
+      await writeFile(audio, (await fetchBytes(media.variants.audio!)).bytes);
+      expect((await probe(audio)).streams.map((s) => s.codec_name)).toEqual(['aac']);
+    } finally {
+      await bobListens.close();
+    }
+  });
+
+  it('gives attachments to members only, on every path', async () => {
+    const file = path.join(work, 'secret.png');
+    await makePng(file, 400, 300);
+    const bobListens = await listenAsBob();
+    const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'secret.png', mimeType: 'image/png' });
+    await bobListens.processed(mediaId);
+    await bobListens.close();
+    const message = await chatAs(stack, alice).send(conversationId, 'look', { mediaIds: [mediaId] });
+
+    const attachments = `query($id: ID!) { message(id: $id) { id attachments { id status url variants { thumbnail } } } }`;
+    const asBob = await graphql<{ message: { attachments: MediaView[] } }>(stack.url, attachments, { id: message.id }, bob.accessToken);
+    expect(asBob.errors).toBeUndefined();
+    expect(asBob.data!.message.attachments).toHaveLength(1);
+    expect((await fetchBytes(asBob.data!.message.attachments[0]!.variants.thumbnail!)).status).toBe(200);
+
+    // Carol is in no conversation with them: the router refuses the message, and the media
+    // subgraph itself refuses the file whichever entity she names it through.
+    const asCarol = await graphql(stack.url, attachments, { id: message.id }, carol.accessToken);
+    expect(asCarol.data?.message ?? null).toBeNull();
+    const entities = await graphql<{ _entities: Array<Record<string, unknown> | null> }>(
+      stack.mediaUrl,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Media { id url } ... on Message { attachments { id url } } } }`,
+      { r: [{ __typename: 'Media', id: mediaId }, { __typename: 'Message', id: message.id, mediaIds: [mediaId] }] },
+      carol.accessToken,
+      { 'x-chirpchat-router-secret': stack.routerSecret },
+    );
+    expect(entities.errors).toBeUndefined();
+    expect(entities.data!._entities).toEqual([null, { attachments: [] }]);
+    const carolSubscribes = wsClient(stack.wsUrl, carol.accessToken);
+    const refused = subscribe(carolSubscribes, `subscription($c: ID) { mediaProcessed(conversationId: $c) { id } }`, { c: conversationId });
+    expect((await refused.next()).errors?.[0]?.message).toMatch(/not in this conversation/);
+    await carolSubscribes.dispose();
+  });
+
+  it('refuses a tampered URL (403) and an expired one (410)', async () => {
+    const file = path.join(work, 'expiring.png');
+    await makePng(file, 300, 300);
+    const bobListens = await listenAsBob();
+    const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'expiring.png', mimeType: 'image/png' });
+    const media = await bobListens.processed(mediaId);
+    await bobListens.close();
+
+    const url = new URL(absolute(stack, media.variants.thumbnail!));
+    expect((await fetch(url)).status).toBe(200);
+    const tampered = new URL(url);
+    tampered.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
+    expect((await fetch(tampered)).status).toBe(403);
+    const otherFile = new URL(url.toString().replace('thumbnail.jpg', 'preview.webp'));
+    expect((await fetch(otherFile)).status).toBe(403);
+
+    const shortLived = await startStack({ media: { urlTtlSeconds: 1 } });
+    try {
+      const [dora, ed] = await Promise.all([registerUser(shortLived.url, 'dora'), registerUser(shortLived.url, 'ed')]);
+      const room = await chatAs(shortLived, dora).create('DIRECT', [ed]);
+      const id = await mediaAs(shortLived, dora).upload(room, { path: file, filename: 'expiring.png', mimeType: 'image/png' });
+      const read = `query($id: ID!) { _entities(representations: [{ __typename: "Media", id: $id }]) { ... on Media { status urlsExpireAt variants { thumbnail } } } }`;
+      let ready: { status: string; urlsExpireAt: string; variants: { thumbnail: string } } | undefined;
+      await expect
+        .poll(async () => {
+          const response = await graphql<{ _entities: Array<typeof ready> }>(shortLived.mediaUrl, read, { id }, dora.accessToken, {
+            'x-chirpchat-router-secret': shortLived.routerSecret,
+          });
+          ready = response.data?._entities[0] ?? undefined;
+          return ready?.status;
+        }, { timeout: 30_000 })
+        .toBe('READY');
+      const expiresAt = new Date(ready!.urlsExpireAt).getTime();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1100));
+      expect((await fetch(new URL(ready!.variants.thumbnail, shortLived.origin))).status).toBe(410);
+    } finally {
+      await shortLived.close();
+    }
+  });
+});
+
+describe('refused uploads leave nothing behind', () => {
+  it('refuses SVG, unknown types and oversize files at the ticket, storing nothing', async () => {
+    const media = mediaAs(stack, alice);
+    const before = await stack.sql(`select count(*)::int as n from media.media`);
+    expect(errorCode(await media.createUpload({ conversationId, filename: 'logo.svg', mimeType: 'image/svg+xml', bytes: 100 }))).toBe('INVALID_FILE_TYPE');
+    expect(errorCode(await media.createUpload({ conversationId, filename: 'setup.exe', mimeType: 'application/x-msdownload', bytes: 100 }))).toBe(
+      'INVALID_FILE_TYPE',
+    );
+    const huge = await media.createUpload({ conversationId, filename: 'huge.png', mimeType: 'image/png', bytes: 26 * 1024 * 1024 });
+    expect(errorCode(huge)).toBe('FILE_TOO_LARGE');
+    expect(huge.errors![0]!.extensions!.maxBytes).toBe(25 * 1024 * 1024);
+    expect(errorCode(await mediaAs(stack, carol).createUpload({ conversationId, filename: 'x.png', mimeType: 'image/png', bytes: 100 }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await stack.sql(`select count(*)::int as n from media.media`)).toEqual(before);
+  });
+
+  it('refuses a file whose bytes are not what its type says (415) and keeps nothing', async () => {
+    const media = mediaAs(stack, alice);
+    const bytes = new TextEncoder().encode('MZ this is not a picture at all '.repeat(300));
+    const ticket = await media.ticket({ conversationId, filename: 'cat.png', mimeType: 'image/png', bytes: bytes.length });
+    const answer = await postUpload(stack, ticket, bytes);
+    expect(answer).toMatchObject({ status: 415, body: { error: { code: 'INVALID_FILE_TYPE' } } });
+    expect(await stack.sql(`select id from media.media where id = $1`, [ticket.media.id])).toEqual([]);
+    expect(await storedFiles(ticket.media.id)).toEqual([]);
+  });
+
+  it('refuses a file larger than its ticket allows (413) and keeps nothing', async () => {
+    const media = mediaAs(stack, alice);
+    const ticket = await media.ticket({ conversationId, filename: 'notes.txt', mimeType: 'text/plain', bytes: 10 });
+    const tooMuch = new Uint8Array(ticket.maxBytes + 1).fill(97);
+    const answer = await postUpload(stack, ticket, tooMuch);
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'FILE_TOO_LARGE' } } });
+    expect(await stack.sql(`select id from media.media where id = $1`, [ticket.media.id])).toEqual([]);
+    expect(await storedFiles(ticket.media.id)).toEqual([]);
+  });
+
+  it('refuses a pixel bomb (413) without decoding it, and keeps nothing', async () => {
+    const bomb = await sharp({ create: { width: 20_000, height: 20_000, channels: 1, background: 0 } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    const media = mediaAs(stack, alice);
+    const ticket = await media.ticket({ conversationId, filename: 'bomb.png', mimeType: 'image/png', bytes: bomb.length });
+    const answer = await postUpload(stack, ticket, bomb);
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'FILE_TOO_LARGE' } } });
+    expect(await stack.sql(`select id from media.media where id = $1`, [ticket.media.id])).toEqual([]);
+    expect(await storedFiles(ticket.media.id)).toEqual([]);
+  });
+
+  it('refuses a tampered upload form (403) and an upload to a ticket already used (409)', async () => {
+    const media = mediaAs(stack, alice);
+    const file = path.join(work, 'once.png');
+    await makePng(file, 100, 100);
+    const bytes = new Uint8Array(await readFile(file));
+    const ticket = await media.ticket({ conversationId, filename: 'once.png', mimeType: 'image/png', bytes: bytes.length });
+    const forged = { ...ticket, fields: { ...ticket.fields, max_bytes: String(ticket.maxBytes * 10) } };
+    expect((await postUpload(stack, forged, bytes)).status).toBe(403);
+    expect((await postUpload(stack, ticket, bytes)).status).toBe(200);
+    expect((await postUpload(stack, ticket, bytes)).status).toBe(409);
+  });
+});
+
+describe('chunked, resumable uploads', () => {
+  it('finishes an upload whose connection dropped in the middle of a chunk', async () => {
+    const file = path.join(work, 'long.wav');
+    await makeAudio(file, 20);
+    const bytes = new Uint8Array(await readFile(file));
+    const chunk = Math.ceil(bytes.length / 3);
+    const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: 'long.wav', mimeType: 'audio/wav', bytes: bytes.length });
+    const range = (index: number): [number, number, number] => [index * chunk, Math.min(bytes.length, (index + 1) * chunk) - 1, bytes.length];
+    const part = (index: number) => bytes.subarray(range(index)[0], range(index)[1] + 1);
+
+    expect(await postUpload(stack, ticket, part(0), { range: range(0), uploadId: 'resume-1' })).toMatchObject({
+      status: 200,
+      body: { done: false, bytes_received: chunk },
+    });
+    // The second chunk breaks off half-way: the client aborts while the body is still streaming.
+    const controller = new AbortController();
+    const half = part(1).subarray(0, Math.floor(chunk / 2));
+    const broken = postUpload(stack, ticket, half, { range: range(1), uploadId: 'resume-1', signal: controller.signal });
+    controller.abort();
+    await broken.catch(() => undefined);
+    // Sent again whole, it replaces whatever of it had arrived.
+    expect((await postUpload(stack, ticket, part(1), { range: range(1), uploadId: 'resume-1' })).body.done).toBe(false);
+    expect((await postUpload(stack, ticket, part(2), { range: range(2), uploadId: 'resume-1' })).body).toMatchObject({ done: true, bytes: bytes.length });
+
+    const [row] = await stack.sql<{ bytes: number; status: string }>(`select bytes, status from media.media where id = $1`, [ticket.media.id]);
+    expect(row!.bytes).toBe(bytes.length);
+    const stored = await readFile(path.join(stack.mediaDir, 'media', 'files', ticket.media.id, 'original.wav'));
+    expect(stored.equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('refuses a chunk that skips ahead, saying how much has arrived', async () => {
+    const bytes = new TextEncoder().encode('plain text chunk '.repeat(1000));
+    const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: 'a.txt', mimeType: 'text/plain', bytes: bytes.length });
+    const answer = await postUpload(stack, ticket, bytes.subarray(5000), { range: [5000, bytes.length - 1, bytes.length], uploadId: 'skip' });
+    expect(answer).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT', bytesReceived: 0 } } });
+  });
+});
+
+describe('deleting a message deletes its files', () => {
+  it('removes the files and the row, also when media was down when the message was deleted', async () => {
+    const file = path.join(work, 'gone.png');
+    await makePng(file, 300, 200);
+    const bobListens = await listenAsBob();
+    const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'gone.png', mimeType: 'image/png' });
+    await bobListens.processed(mediaId);
+    await bobListens.close();
+    const message = await chatAs(stack, alice).send(conversationId, 'soon gone', { mediaIds: [mediaId] });
+    expect((await storedFiles(mediaId)).length).toBeGreaterThan(0);
+
+    await stack.media.stop();
+    const deleted = await chatAs(stack, alice).call(`mutation($id: ID!) { deleteMessage(id: $id, forEveryone: true) { id deletedAt } }`, {
+      id: message.id,
+    });
+    expect(deleted.errors).toBeUndefined();
+    // Nobody works the queue while media is down: the files are still there, the job waits.
+    expect((await storedFiles(mediaId)).length).toBeGreaterThan(0);
+    await stack.media.start();
+    await expect.poll(() => storedFiles(mediaId), { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => stack.sql(`select id from media.media where id = $1`, [mediaId]), { timeout: 10_000 }).toEqual([]);
+  });
+});
