@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { EntityManager, Job, Logger } from '@chirpchat/kit';
 import { Media } from '../entities/media.entity.js';
-import { ProcessingError } from '../processing/index.js';
+import { FfmpegNotFoundError, ProcessingError } from '../processing/index.js';
 import type { ProcessMedia, ProcessingResult } from '../processing/types.js';
 import { ORIGINAL_BASENAME, type LocalStore } from '../stores/local.store.js';
 import { notificationSignature } from '../stores/signing.js';
@@ -37,14 +37,15 @@ export class LocalProcessingService {
       notification = this.eagerNotification(media, result);
       this.logger.info({ mediaId: media.id, kind: media.kind, ms: Date.now() - started }, 'media variants made');
     } catch (error) {
-      if (!(error instanceof ProcessingError) && !lastAttempt) throw error;
+      const expected = error instanceof ProcessingError || error instanceof FfmpegNotFoundError;
+      if (!expected && !lastAttempt) throw error;
       this.logger.warn({ err: error, mediaId: media.id }, 'media processing failed');
       notification = {
         notification_type: 'eager',
         public_id: media.publicId,
         resource_type: RESOURCE_TYPES[media.kind],
         status: 'failed',
-        error: { message: error instanceof ProcessingError ? error.message : 'The file could not be processed.' },
+        error: { message: failureMessage(error) },
       };
     }
     const rawBody = JSON.stringify(notification);
@@ -83,4 +84,10 @@ export class LocalProcessingService {
       eager,
     };
   }
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ProcessingError) return error.message;
+  if (error instanceof FfmpegNotFoundError) return 'This server cannot process video or audio yet (ffmpeg is not installed).';
+  return 'The file could not be processed.';
 }

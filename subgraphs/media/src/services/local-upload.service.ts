@@ -9,6 +9,7 @@ import { extensionFor } from '../http/mime.js';
 import { HttpError } from '../http/http-error.js';
 import type { ChunkRange } from '../http/content-range.js';
 import { kindOf } from '../kinds.js';
+import { FfmpegNotFoundError } from '../processing/index.js';
 import { inspectUpload, sniffMimeType } from '../processing/inspect.js';
 import { ORIGINAL_BASENAME, type LocalStore, type UploadGrant } from '../stores/local.store.js';
 import { MediaStatus } from '../types/media-status.enum.js';
@@ -96,7 +97,11 @@ export class LocalUploadService {
   }
 
   private async finish(em: EntityManager, media: Media, grant: UploadGrant, part: string, size: number): Promise<Media> {
-    const inspected = await inspectUpload(part, grant.mimeType);
+    const inspected = await inspectUpload(part, grant.mimeType).catch(async (error: unknown) => {
+      if (!(error instanceof FfmpegNotFoundError)) throw error;
+      this.logger.error({ err: error }, 'cannot inspect video or audio');
+      throw await this.refuse(media, new HttpError(503, 'INTERNAL_SERVER_ERROR', 'This server cannot take video or audio yet (ffmpeg is not installed).'));
+    });
     if (!inspected.ok) {
       throw await this.refuse(
         media,
