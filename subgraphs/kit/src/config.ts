@@ -67,6 +67,7 @@ export const configFields = {
   USERS_URL: url(['http:', 'https:']),
   CHAT_URL: url(['http:', 'https:']),
   NOTIFICATIONS_URL: url(['http:', 'https:']),
+  MEDIA_URL: url(['http:', 'https:']),
   /** The VAPID application server key: an uncompressed P-256 point, as browsers take it in `applicationServerKey`. */
   VAPID_PUBLIC_KEY: base64urlKey(65, 'an uncompressed P-256 public key', 0x04),
   VAPID_PRIVATE_KEY: base64urlKey(32, 'a P-256 private key'),
