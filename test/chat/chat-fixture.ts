@@ -199,11 +199,16 @@ export interface ChatFixture {
   close(): Promise<void>;
 }
 
+export interface ChatFixtureOptions {
+  /** The media subgraph chat asks about files (a stand-in); none by default, as in a chat without media. */
+  mediaUrl?: string;
+}
+
 /**
  * A running chat subgraph on a free port with a fresh database, the real bus, a stand-in users
  * subgraph and four signed-in users. `close()` undoes all of it.
  */
-export async function startChatFixture(): Promise<ChatFixture> {
+export async function startChatFixture(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
   const cleanups: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -233,6 +238,7 @@ export async function startChatFixture(): Promise<ChatFixture> {
       routerSecret,
       jwtPublicKey: keys.publicKey,
       usersUrl,
+      mediaUrl: options.mediaUrl,
       bus,
       logger: createLogger({ level: 'silent' }),
       production: false,

@@ -2,6 +2,7 @@ import {
   createSubgraphServer,
   createTokenVerifier,
   JobQueue,
+  mediaDeleteQueue,
   messageSentQueue,
   openDatabase,
   type Bus,
@@ -32,10 +33,14 @@ import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
 import { ReceiptResolver } from './resolvers/receipt.resolver.js';
 import { StoryResolver } from './resolvers/story.resolver.js';
 import { TypingResolver } from './resolvers/typing.resolver.js';
+import { UserResolver } from './resolvers/user.resolver.js';
 import { buildSchemaWith } from './schema.js';
+import { ContactService } from './services/contact.service.js';
 import { ConversationService } from './services/conversation.service.js';
 import { MemberManagementService } from './services/member-management.service.js';
 import { MemberEventsService } from './services/member-events.service.js';
+import { MediaDeletionService } from './services/media-deletion.service.js';
+import { MediaDirectoryService } from './services/media-directory.service.js';
 import { MembershipService } from './services/membership.service.js';
 import { MentionService } from './services/mention.service.js';
 import { MessageChangeService } from './services/message-change.service.js';
@@ -60,6 +65,11 @@ export interface ChatOptions {
   jwtPublicKey: string;
   /** The users subgraph's GraphQL endpoint, asked whether member ids exist. */
   usersUrl: string;
+  /**
+   * The media subgraph's GraphQL endpoint, asked about files before a message or story points at
+   * them. Without it, sending files (`mediaIds`, `postStory(mediaId)`) is refused with BAD_USER_INPUT.
+   */
+  mediaUrl?: string;
   /** Carries message events between instances; owned (and closed) by the caller. */
   bus: Bus;
   logger: Logger;
@@ -79,7 +89,7 @@ export interface ChatOptions {
 
 /**
  * Builds the chat subgraph (opens DB, runs migrations, starts the job queue it enqueues "message
- * sent" events on); returns kit's RunningServer; close() closes the ORM and the job queue (not the
+ * sent" and "media delete" events on); returns kit's RunningServer; close() closes the ORM and the job queue (not the
  * bus: the caller owns it).
  */
 export async function createChat(options: ChatOptions): Promise<RunningServer> {
@@ -97,7 +107,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
     logger,
     poolSize: 2,
     maintenance: false,
-    queues: [messageSentQueue],
+    queues: [messageSentQueue, mediaDeleteQueue],
   }).catch(async (error: unknown) => {
     await orm.close();
     throw error;
@@ -105,19 +115,21 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
   try {
     const membership = new MembershipService();
     const directory = new UserDirectoryService({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
+    const media = new MediaDirectoryService({ mediaUrl: options.mediaUrl, routerSecret: options.routerSecret });
+    const mediaDeletion = new MediaDeletionService(jobs);
     const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);
     const events = new MessageEventsService(memberEvents, orm.em, logger);
     const conversations = new ConversationService(membership, directory);
     const mentions = new MentionService(directory);
-    const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs, membership), directory);
+    const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs, membership), directory, media);
     const memberManagement = new MemberManagementService(membership, directory);
-    const changes = new MessageChangeService(membership, mentions, events);
+    const changes = new MessageChangeService(membership, mentions, events, mediaDeletion);
     const reactions = new ReactionService(membership, events);
     const details = new MessageDetailsService();
     const search = new MessageSearchService(membership);
     const receipts = new ReceiptService(membership, memberEvents);
     const typing = new TypingService(membership, memberEvents, options.typingTtlMs ?? 5000);
-    const stories = new StoryService(options.clock ?? (() => new Date()));
+    const stories = new StoryService(options.clock ?? (() => new Date()), media, mediaDeletion);
     const cleanup = new StoryCleanupService(stories, orm.em, { intervalMs: options.storyCleanupIntervalMs ?? 300_000, logger });
     const container = new ChatContainer()
       .register(MembershipService, membership)
@@ -139,7 +151,8 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(MessageStatusResolver, new MessageStatusResolver(receipts))
       .register(ReceiptResolver, new ReceiptResolver(receipts))
       .register(TypingResolver, new TypingResolver(typing))
-      .register(StoryResolver, new StoryResolver(stories));
+      .register(StoryResolver, new StoryResolver(stories))
+      .register(UserResolver, new UserResolver(new ContactService()));
     const server = createSubgraphServer({
       name: 'chat',
       schema: await buildSchemaWith(container),

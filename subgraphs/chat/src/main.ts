@@ -4,9 +4,9 @@ import { createChat } from './index.js';
 /** The chat subgraph as its own process: it needs the real PostgreSQL and Redis that the other instances share. */
 void runMain(async () => {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL'],
+    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'MEDIA_URL'],
     process.env,
-    { PORT: '4002' },
+    { PORT: '4002', MEDIA_URL: 'http://127.0.0.1:4004/graphql' },
   );
   // Without these, events and data would stay inside this process; the all-in-one mode (npm start) covers that case.
   if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL', 'is required when the chat subgraph runs as its own process');
@@ -21,6 +21,7 @@ void runMain(async () => {
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       usersUrl: config.USERS_URL,
+      mediaUrl: config.MEDIA_URL,
       bus,
       logger,
       production: config.NODE_ENV === 'production',

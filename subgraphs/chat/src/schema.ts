@@ -18,6 +18,8 @@ import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
 import { ReceiptResolver } from './resolvers/receipt.resolver.js';
 import { StoryResolver } from './resolvers/story.resolver.js';
 import { TypingResolver } from './resolvers/typing.resolver.js';
+import { resolveUserReference } from './resolvers/user.reference.js';
+import { UserResolver } from './resolvers/user.resolver.js';
 
 /** The resolver classes that make up the chat subgraph. */
 export const chatResolvers = [
@@ -35,6 +37,7 @@ export const chatResolvers = [
   ReceiptResolver,
   TypingResolver,
   StoryResolver,
+  UserResolver,
 ] as const;
 
 /**
@@ -61,6 +64,7 @@ export async function buildSchemaWith(container: ChatContainer): Promise<GraphQL
     {
       Conversation: { __resolveReference: resolveConversationReference },
       Message: { __resolveReference: resolveMessageReference },
+      User: { __resolveReference: resolveUserReference },
     },
   );
   container.attachTo(schema);

@@ -3,6 +3,8 @@ import {
   createSubgraphServer,
   createTokenSigner,
   createTokenVerifier,
+  JobQueue,
+  mediaDeleteQueue,
   openDatabase,
   type Logger,
   type PresenceStore,
@@ -13,8 +15,10 @@ import { RefreshToken } from './entities/refresh-token.entity.js';
 import { User } from './entities/user.entity.js';
 import { buildSchemaFor } from './schema.js';
 import { AccountService } from './services/account.service.js';
+import { MediaDirectoryService } from './services/media-directory.service.js';
 import { PasswordService } from './services/password.service.js';
 import { PresenceService } from './services/presence.service.js';
+import { ProfileService } from './services/profile.service.js';
 import { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -34,6 +38,11 @@ export interface UsersOptions {
    * closed) by the caller; in one process, the same instance the router writes to.
    */
   presence: PresenceStore;
+  /**
+   * The media subgraph's GraphQL endpoint, asked about a file before it becomes a profile picture.
+   * Without it, setting `avatarMediaId` is refused with BAD_USER_INPUT (clearing it still works).
+   */
+  mediaUrl?: string;
   logger: Logger;
   /** Hides internal errors and turns introspection off. */
   production: boolean;
@@ -44,12 +53,24 @@ export interface UsersOptions {
 }
 
 /**
- * Builds the users subgraph: opens the database and applies the committed migrations, wires
- * the services, and returns the server (not yet listening). `close()` also closes the ORM.
+ * Builds the users subgraph: opens the database and applies the committed migrations, starts the
+ * job queue it enqueues "media delete" events on (a replaced profile picture), wires the
+ * services, and returns the server (not yet listening). `close()` also closes the queue and the ORM.
  */
 export async function createUsers(options: UsersOptions): Promise<RunningServer> {
   const { logger } = options;
   const orm = await openDatabase({ url: options.databaseUrl, schema: 'users', entities: [User, RefreshToken], migrations, logger });
+  // Users only enqueues: the consumer (media) runs the queue's maintenance.
+  const jobs = await JobQueue.start({
+    databaseUrl: options.databaseUrl,
+    logger,
+    poolSize: 2,
+    maintenance: false,
+    queues: [mediaDeleteQueue],
+  }).catch(async (error: unknown) => {
+    await orm.close();
+    throw error;
+  });
   try {
     const sessions = new SessionService({
       signAccessToken: await createTokenSigner(options.jwtPrivateKey, options.accessTokenTtlSeconds),
@@ -60,6 +81,7 @@ export async function createUsers(options: UsersOptions): Promise<RunningServer>
       accounts: new AccountService(new PasswordService(), sessions),
       sessions,
       users: new UserService(),
+      profiles: new ProfileService(new MediaDirectoryService({ mediaUrl: options.mediaUrl, routerSecret: options.routerSecret }), jobs),
       presence: new PresenceService(options.presence),
     };
     return createSubgraphServer({
@@ -72,9 +94,13 @@ export async function createUsers(options: UsersOptions): Promise<RunningServer>
       production: options.production,
       host: options.host,
       port: options.port,
-      onClose: () => orm.close(),
+      onClose: async () => {
+        await jobs.stop();
+        await orm.close();
+      },
     });
   } catch (error) {
+    await jobs.stop();
     await orm.close();
     throw error;
   }

@@ -23,9 +23,10 @@ void runMain(async () => {
       'ACCESS_TOKEN_TTL_SECONDS',
       'REFRESH_TOKEN_TTL_DAYS',
       'REDIS_URL',
+      'MEDIA_URL',
     ],
     process.env,
-    { PORT: '4001' },
+    { PORT: '4001', MEDIA_URL: 'http://127.0.0.1:4004/graphql' },
   );
   // Presence is written by the routers, which are other processes: only a shared Redis connects them.
   if (!config.REDIS_URL) throw new ConfigError('REDIS_URL', 'is required when the users subgraph runs as its own process (for presence)');
@@ -39,6 +40,7 @@ void runMain(async () => {
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     presence,
+    mediaUrl: config.MEDIA_URL,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,

@@ -6,6 +6,7 @@ import { createUserReference } from './resolvers/user.reference.js';
 import { UserResolver } from './resolvers/user.resolver.js';
 import type { AccountService } from './services/account.service.js';
 import type { PresenceService } from './services/presence.service.js';
+import type { ProfileService } from './services/profile.service.js';
 import type { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -14,6 +15,7 @@ export interface UsersServices {
   accounts: AccountService;
   sessions: SessionService;
   users: UserService;
+  profiles: ProfileService;
   presence: PresenceService;
 }
 
@@ -25,7 +27,7 @@ export function buildSchemaFor(services?: UsersServices): Promise<GraphQLSchema>
   const resolvers = services
     ? new Map<unknown, object>([
         [AuthResolver, new AuthResolver(services.accounts, services.sessions)],
-        [UserResolver, new UserResolver(services.users)],
+        [UserResolver, new UserResolver(services.users, services.profiles)],
         [PresenceResolver, new PresenceResolver(services.presence)],
       ])
     : new Map<unknown, object>();

@@ -9,7 +9,7 @@ import { Conversation } from './conversation.entity.js';
  * is unique so that a retried send finds the first message instead of making a second.
  *
  * Deleting for everyone leaves a tombstone: the row, its `seq` and `deletedAt` stay (so history
- * has no gaps), `text` and `mentionIds` are emptied and its reactions removed. The migration also
+ * has no gaps), `text`, `mentionIds` and `mediaIds` are emptied and its reactions removed. The migration also
  * keeps a generated `search` tsvector over `text` for full-text search, which is never loaded.
  */
 @ObjectType('Message')
@@ -61,4 +61,12 @@ export class Message {
   /** The members named with `@username` in the text, in order of first mention; `mentions` resolves them. */
   @Property({ type: ArrayType, columnType: 'text[]' })
   mentionIds: string[] & Opt = [];
+
+  /**
+   * The attached files, in the order sent. The media subgraph owns them and their id format, so
+   * chat keeps the ids as text; it resolves `attachments` from this field (`@requires`).
+   */
+  @Field((_type) => [ID], { description: 'The attached files in order, resolved by the media subgraph as `attachments`; [] once deleted.' })
+  @Property({ type: ArrayType, columnType: 'text[]' })
+  mediaIds: string[] & Opt = [];
 }

@@ -5,8 +5,8 @@ import { Field, ID, ObjectType } from 'type-graphql';
 
 /**
  * A short post that the author's contacts — everyone who shares a conversation with them —
- * can see for 24 hours. Text only for now: `media` (and `postStory(mediaId)`) arrive with the
- * media subgraph's issue, which is also why `text` may be null in the table.
+ * can see for 24 hours: text, a file, or both. The media subgraph resolves `media` from
+ * `mediaId` (`@requires`).
  */
 @ObjectType('Story')
 @Entity({ tableName: 'story' })
@@ -24,6 +24,11 @@ export class Story {
   @Field((_type) => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   text: string | null = null;
+
+  /** The file shown, uploaded without a conversation; media owns its id format, so it is text here. */
+  @Field((_type) => ID, { nullable: true, description: 'The file shown, resolved by the media subgraph as `media`.' })
+  @Property({ type: 'text', nullable: true })
+  mediaId: string | null = null;
 
   @Field((_type) => Date)
   @Property({ type: 'datetime', length: 3 })

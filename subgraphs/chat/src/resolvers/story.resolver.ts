@@ -16,9 +16,15 @@ export class StoryResolver {
     return this.storyService.list(context.em, requireViewer(context));
   }
 
-  @Mutation((_returns) => Story, { description: 'Posts a text story (1–1000 characters) for the next 24 hours.' })
-  postStory(@Ctx() context: RequestContext, @Arg('text', (_type) => String, { nullable: true }) text: string | null): Promise<Story> {
-    return this.storyService.post(context.em, requireViewer(context), text);
+  @Mutation((_returns) => Story, {
+    description: 'Posts a story for the next 24 hours: text (1–1000 characters), a file uploaded without a conversation, or both.',
+  })
+  postStory(
+    @Ctx() context: RequestContext,
+    @Arg('text', (_type) => String, { nullable: true }) text: string | null,
+    @Arg('mediaId', (_type) => ID, { nullable: true }) mediaId: string | null,
+  ): Promise<Story> {
+    return this.storyService.post(context.em, requireViewer(context), text, mediaId, context.authorization);
   }
 
   @Mutation((_returns) => Boolean, { description: 'Only the author can delete a story.' })

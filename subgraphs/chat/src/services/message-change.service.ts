@@ -1,6 +1,7 @@
 import { BadUserInputError, ForbiddenError, NotFoundError, type EntityManager, type Viewer } from '@chirpchat/kit';
 import { Message } from '../entities/message.entity.js';
 import { isUuid } from './ids.js';
+import type { MediaDeletionService } from './media-deletion.service.js';
 import type { Membership, MembershipService } from './membership.service.js';
 import type { MentionService } from './mention.service.js';
 import type { MessageEventsService } from './message-events.service.js';
@@ -17,6 +18,7 @@ export class MessageChangeService {
     private readonly membership: MembershipService,
     private readonly mentions: MentionService,
     private readonly events: MessageEventsService,
+    private readonly mediaDeletion: MediaDeletionService,
   ) {}
 
   /**
@@ -50,9 +52,10 @@ export class MessageChangeService {
   }
 
   /**
-   * `forEveryone` (the default): leaves a tombstone — text, mentions and reactions gone,
-   * `deletedAt` set, `seq` kept. The sender may do it, and OWNERs and ADMINs of groups and
-   * channels for anyone's message. Deleting a tombstone again returns it unchanged.
+   * `forEveryone` (the default): leaves a tombstone — text, mentions, attachments and reactions
+   * gone, `deletedAt` set, `seq` kept. The sender may do it, and OWNERs and ADMINs of groups and
+   * channels for anyone's message. Deleting a tombstone again returns it unchanged. The files
+   * go too: the same transaction enqueues their deletion for the media subgraph (job id = message id).
    *
    * Otherwise hides the message for the viewer only (anyone who can read it may): it leaves
    * their history pages, `lastMessage`, search and live updates, stays in `messagesSince`
@@ -74,13 +77,20 @@ export class MessageChangeService {
       throw new ForbiddenError('Only the sender, or an owner or admin of a group or channel, can delete this message for everyone.');
     }
     const deleted = await em.transactional(async (tx) => {
-      const rows = await tx.execute<Array<{ id: string }>>(
-        `update "chat"."message" set "text" = null, "mention_ids" = '{}', "deleted_at" = clock_timestamp()
-          where "id" = ? and "deleted_at" is null returning "id"`,
+      // Locked and read first: the update's RETURNING would only show the emptied list.
+      const [live] = await tx.execute<Array<{ media_ids: string[] }>>(
+        `select "media_ids" from "chat"."message" where "id" = ? and "deleted_at" is null for update`,
         [message.id],
       );
-      if (rows.length > 0) await tx.execute(`delete from "chat"."reaction" where "message_id" = ?`, [message.id]);
-      return rows.length > 0;
+      if (!live) return false;
+      await tx.execute(
+        `update "chat"."message" set "text" = null, "mention_ids" = '{}', "media_ids" = '{}', "deleted_at" = clock_timestamp()
+          where "id" = ?`,
+        [message.id],
+      );
+      await tx.execute(`delete from "chat"."reaction" where "message_id" = ?`, [message.id]);
+      await this.mediaDeletion.enqueue(tx, [{ kind: 'message', id: message.id, mediaIds: live.media_ids }]);
+      return true;
     });
     const current = await this.reload(em, message.id);
     if (deleted) await this.events.publishUpdated(em, current);

@@ -5,6 +5,8 @@ import type { MembershipService } from './membership.service.js';
 
 /** Pushes show the start of a message only; the rest stays out of the job table and the push service. */
 const PREVIEW_CHARACTERS = 140;
+/** What a push says for a message of files only: notifications never learns what the files are. */
+const ATTACHMENT_PREVIEW = '📎 Attachment';
 
 /**
  * The durable "message sent" event that notifications consumes. It is enqueued through the
@@ -30,7 +32,7 @@ export class MessageSentService {
       seq: message.seq,
       senderId: message.senderId,
       senderName,
-      text: preview(message.text ?? ''),
+      text: message.text === null ? ATTACHMENT_PREVIEW : preview(message.text),
       recipientIds: members.map((member) => member.userId).filter((id) => id !== message.senderId),
       mentionedUserIds: message.mentionIds,
     };

@@ -14,10 +14,11 @@ import type { SendMessageInput } from '../inputs/send-message.input.js';
 import type { MessageConnection } from '../types/message-connection.type.js';
 import { isUuid } from './ids.js';
 import type { MembershipService } from './membership.service.js';
+import type { MediaDirectoryService } from './media-directory.service.js';
 import type { MentionService } from './mention.service.js';
 import type { MessageEventsService } from './message-events.service.js';
 import type { MessageSentService } from './message-sent.service.js';
-import { normalizeMessageText } from './message.rules.js';
+import { normalizeMessageBody } from './message.rules.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
 import { canPost } from './role.rules.js';
 import type { UserDirectoryService } from './user-directory.service.js';
@@ -41,6 +42,7 @@ export class MessageService {
     private readonly mentions: MentionService,
     private readonly sent: MessageSentService,
     private readonly directory: UserDirectoryService,
+    private readonly media: MediaDirectoryService,
   ) {}
 
   /**
@@ -48,19 +50,27 @@ export class MessageService {
    * (sender, clientId) again returns the first message unchanged: no new seq, no event.
    * `replyToId` must name a message of the same conversation that is not deleted; `@username`s
    * of members become `mentions` (see MentionService).
+   *
+   * `mediaIds` (at most 10, each once) must be files the sender uploaded for this conversation
+   * that have finished uploading and not failed, as the media subgraph answers the sender (see
+   * `checkUsableMedia`); with files, the text may be left out. A file belongs to one message: one
+   * already attached to another (even one deleted for everyone, whose files are being deleted)
+   * is refused, so deleting one message can never take another message's files with it.
+   *
    * The durable "message sent" event for notifications is enqueued in the same transaction.
-   * @param authorization the caller's own Authorization value, to look mentioned usernames and
-   *   their own display name up as them
-   * @throws BadUserInputError (nothing stored), NotFoundError, ForbiddenError (not a member, or
-   *   a plain MEMBER posting in a CHANNEL), or ConflictError when the clientId was already used
-   *   in another conversation
+   * @param authorization the caller's own Authorization value, to look mentioned usernames, their
+   *   own display name and their files up as them
+   * @throws BadUserInputError (nothing stored; also when files are sent to a chat subgraph without
+   *   a media subgraph), NotFoundError, ForbiddenError (not a member, or a plain MEMBER posting in
+   *   a CHANNEL), or ConflictError when the clientId was already used in another conversation or
+   *   a file is already attached to another message
    */
   async send(em: EntityManager, viewer: Viewer, input: SendMessageInput, authorization: string | null): Promise<Message> {
     const clientId = input.clientId.trim();
     if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
     }
-    const text = normalizeMessageText(input.text);
+    const { text, mediaIds } = normalizeMessageBody(input.text, input.mediaIds);
     // Looked up before the transaction (and alongside the checks), so no row lock waits on the users subgraph.
     const senderName = this.directory.displayName(viewer.id, authorization);
     const { conversation, member } = await this.membership.require(em, input.conversationId, viewer.id);
@@ -70,8 +80,14 @@ export class MessageService {
     if (!canPost(conversation.kind, member.role)) {
       throw new ForbiddenError('Only owners and admins post in a channel.');
     }
-    const replyToId = await this.replyTarget(em, conversation.id, input.replyToId);
-    const mentionIds = await this.mentions.resolve(em, conversation.id, text, authorization);
+    // The media subgraph is asked alongside the checks, and before the transaction: no row lock waits on it.
+    const [, { replyToId, mentionIds }] = await Promise.all([
+      this.media.requireUsable(mediaIds, viewer, conversation.id, authorization, 'mediaIds'),
+      (async () => ({
+        replyToId: await this.replyTarget(em, conversation.id, input.replyToId),
+        mentionIds: text === null ? [] : await this.mentions.resolve(em, conversation.id, text, authorization),
+      }))(),
+    ]);
 
     let message: Message;
     const name = await senderName;
@@ -83,6 +99,9 @@ export class MessageService {
             where "id" = ? returning "last_seq", "last_message_at"`,
           [conversation.id],
         );
+        // Every message that can hold these files is in this conversation, so the row lock above also
+        // orders concurrent sends of the same file: the later one sees the earlier one's row here.
+        if (mediaIds.length > 0) await this.requireUnattached(tx, mediaIds);
         const stored = Object.assign(new Message(), {
           conversationId: conversation.id,
           seq: next!.last_seq,
@@ -92,6 +111,7 @@ export class MessageService {
           createdAt: new Date(next!.last_message_at),
           replyToId,
           mentionIds,
+          mediaIds,
         });
         await tx.insert(stored);
         await this.sent.enqueue(tx, conversation, stored, name);
@@ -209,6 +229,19 @@ export class MessageService {
     if (!target) throw new BadUserInputError('replyToId must be a message in this conversation.', 'replyToId');
     if (target.deletedAt) throw new BadUserInputError('That message was deleted: reply to another one.', 'replyToId');
     return target.id;
+  }
+
+  /**
+   * Refuses files that another message already holds (through the `media_ids` GIN index).
+   * @throws ConflictError (field `mediaIds`)
+   */
+  private async requireUnattached(tx: EntityManager, mediaIds: readonly string[]): Promise<void> {
+    const [taken] = await tx.execute<Array<{ id: string }>>(`select "id" from "chat"."message" where "media_ids" && ?::text[] limit 1`, [
+      tx.getPlatform().marshallArray([...mediaIds]),
+    ]);
+    if (taken) {
+      throw new ConflictError('A file in mediaIds is already attached to another message: upload it again to send it again.', 'mediaIds');
+    }
   }
 
   /** Whether any message the viewer has not hidden lies beyond `seq` in the given direction. */

@@ -1,6 +1,23 @@
-import { BadUserInputError, BatchLoader, ForbiddenError, NotFoundError, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  BadUserInputError,
+  BatchLoader,
+  ConflictError,
+  ForbiddenError,
+  isUniqueViolation,
+  NotFoundError,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import { Story } from '../entities/story.entity.js';
 import { isUuid } from './ids.js';
+import type { MediaDeletionService } from './media-deletion.service.js';
+import type { MediaDirectoryService } from './media-directory.service.js';
+
+/** A row `delete … returning "id", "media_id"` hands back. */
+interface DeletedStory {
+  id: string;
+  media_id: string | null;
+}
 
 /** How long a story is visible. */
 export const STORY_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -24,30 +41,54 @@ const VISIBLE_TO = `(s."author_id" = ? or exists (
  * at 24 h whether or not StoryCleanup has removed its row yet. All times come from the
  * injected clock, so tests can move past the 24 hours.
  *
- * Text only for now: media stories (`Story.media`, `postStory(mediaId)`) arrive with the media
- * subgraph's issue.
+ * A story's file goes when the story goes: deleting it, and cleaning up expired ones, enqueue the
+ * file's deletion for the media subgraph in the same transaction (job id = story id).
  */
 export class StoryService {
   private readonly viewedLoaders = new WeakMap<EntityManager, BatchLoader<string, boolean>>();
 
-  constructor(private readonly clock: () => Date) {}
+  constructor(
+    private readonly clock: () => Date,
+    private readonly media: MediaDirectoryService,
+    private readonly mediaDeletion: MediaDeletionService,
+  ) {}
 
   /**
-   * Posts a story for the next 24 hours.
-   * @throws BadUserInputError when the text is missing, blank or over 1,000 characters (nothing is stored)
+   * Posts a story for the next 24 hours: text (1–1,000 characters), a file, or both. The file must
+   * be one the viewer uploaded without a conversation that has finished uploading and not failed
+   * (see `checkUsableMedia`), and not already shown by another story.
+   * @param authorization the caller's own Authorization value, to look their file up as them
+   * @throws BadUserInputError when there is neither text nor a file, the text is over 1,000
+   *   characters or the file breaks a rule (nothing is stored); ConflictError when another story
+   *   shows the file
    */
-  async post(em: EntityManager, viewer: Viewer, text: string | null | undefined): Promise<Story> {
-    const trimmed = text?.trim() ?? '';
-    if (trimmed === '') throw new BadUserInputError('A story needs text.', 'text');
-    if ([...trimmed].length > MAX_TEXT) throw new BadUserInputError(`A story can have at most ${MAX_TEXT} characters.`, 'text');
+  async post(
+    em: EntityManager,
+    viewer: Viewer,
+    text: string | null | undefined,
+    mediaId: string | null | undefined,
+    authorization: string | null,
+  ): Promise<Story> {
+    const trimmed = text?.trim() || null;
+    if (trimmed === null && mediaId == null) throw new BadUserInputError('A story needs text or a file.', 'text');
+    if (trimmed !== null && [...trimmed].length > MAX_TEXT) {
+      throw new BadUserInputError(`A story can have at most ${MAX_TEXT} characters.`, 'text');
+    }
+    if (mediaId != null) await this.media.requireUsable([mediaId], viewer, null, authorization, 'mediaId');
     const createdAt = this.clock();
     const story = Object.assign(new Story(), {
       authorId: viewer.id,
       text: trimmed,
+      mediaId: mediaId ?? null,
       createdAt,
       expiresAt: new Date(createdAt.getTime() + STORY_LIFETIME_MS),
     });
-    await em.insert(story);
+    try {
+      await em.insert(story);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError('Another story already shows this file: upload it again.', 'mediaId');
+      throw error;
+    }
     return em.merge(story);
   }
 
@@ -78,13 +119,16 @@ export class StoryService {
   }
 
   /**
-   * Deletes a story and its views; only its author may.
+   * Deletes a story and its views, and enqueues the deletion of its file; only its author may.
    * @throws NotFoundError when the viewer cannot see such a story; ForbiddenError when they can but did not write it
    */
   async delete(em: EntityManager, viewer: Viewer, id: string): Promise<boolean> {
     const story = await this.visible(em, viewer, id);
     if (story.authorId !== viewer.id) throw new ForbiddenError('Only the author of a story can delete it.');
-    await em.nativeDelete(Story, { id: story.id });
+    await em.transactional(async (tx) => {
+      const deleted = await tx.execute<DeletedStory[]>(`delete from "chat"."story" where "id" = ? returning "id", "media_id"`, [story.id]);
+      await this.enqueueMediaDeletion(tx, deleted);
+    });
     return true;
   }
 
@@ -98,13 +142,23 @@ export class StoryService {
    * number of instances may run it at once: deleting what is already gone is a no-op.
    */
   async deleteExpired(em: EntityManager, limit: number): Promise<number> {
-    const deleted = await em.execute(
-      `delete from "chat"."story" where "id" in (
-         select "id" from "chat"."story" where "expires_at" <= ?::timestamptz order by "expires_at" limit ?)
-       returning "id"`,
-      [this.clock().toISOString(), limit],
+    return em.transactional(async (tx) => {
+      const deleted = await tx.execute<DeletedStory[]>(
+        `delete from "chat"."story" where "id" in (
+           select "id" from "chat"."story" where "expires_at" <= ?::timestamptz order by "expires_at" limit ?)
+         returning "id", "media_id"`,
+        [this.clock().toISOString(), limit],
+      );
+      await this.enqueueMediaDeletion(tx, deleted);
+      return deleted.length;
+    });
+  }
+
+  private enqueueMediaDeletion(tx: EntityManager, deleted: readonly DeletedStory[]): Promise<void> {
+    return this.mediaDeletion.enqueue(
+      tx,
+      deleted.map((row) => ({ kind: 'story', id: row.id, mediaIds: row.media_id === null ? [] : [row.media_id] })),
     );
-    return deleted.length;
   }
 
   private async visible(em: EntityManager, viewer: Viewer, id: string): Promise<Story> {

@@ -30,6 +30,15 @@ export class User {
   @Property({ type: 'string', length: 64 })
   displayName!: string;
 
+  /**
+   * The profile picture: an image the user uploaded without a conversation. The media subgraph
+   * owns files and their id format, so it is text here; it resolves `avatarUrl` from this field
+   * (`@requires`).
+   */
+  @Field((_type) => ID, { nullable: true, description: 'The profile picture, resolved by the media subgraph as `avatarUrl`.' })
+  @Property({ type: 'text', nullable: true })
+  avatarMediaId: string | null = null;
+
   /** argon2id, in the PHC string format (algorithm, parameters and salt included). */
   @Property({ type: 'text', hidden: true })
   passwordHash!: string;

@@ -3,13 +3,17 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { User } from '../entities/user.entity.js';
 import { SearchUsersArgs } from '../inputs/search-users.args.js';
 import { UpdateProfileInput } from '../inputs/update-profile.input.js';
+import type { ProfileService } from '../services/profile.service.js';
 import type { UserService } from '../services/user.service.js';
 import { isSelf } from './self.js';
 
 /** Profiles: the viewer's own, other people's, and finding people. */
 @Resolver((_of) => User)
 export class UserResolver {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly profiles: ProfileService,
+  ) {}
 
   /** The signed-in user, or null without a valid access token. */
   @Query((_returns) => User, { nullable: true })
@@ -39,7 +43,7 @@ export class UserResolver {
 
   @Mutation((_returns) => User)
   updateProfile(@Arg('input', (_type) => UpdateProfileInput) input: UpdateProfileInput, @Ctx() context: RequestContext): Promise<User> {
-    return this.users.updateProfile(context.em, requireViewer(context).id, input);
+    return this.profiles.update(context.em, requireViewer(context).id, input, context.authorization);
   }
 
   /** Only people themselves see their email address. */

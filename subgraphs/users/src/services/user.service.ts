@@ -1,14 +1,14 @@
 import { raw } from '@mikro-orm/core';
-import { BadUserInputError, BatchLoader, NotFoundError, type EntityManager } from '@chirpchat/kit';
+import { BadUserInputError, BatchLoader, type EntityManager } from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
-import { normalizeDisplayName, USERNAME } from './profile.rules.js';
+import { USERNAME } from './profile.rules.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const SEARCH_QUERY_MAX = 64;
 export const SEARCH_FIRST_MAX = 50;
 export const USERNAMES_MAX = 50;
 
-/** Reading and editing profiles. Access rules (who may ask) are the resolvers' part. */
+/** Reading profiles (ProfileService edits them). Access rules (who may ask) are the resolvers' part. */
 export class UserService {
   /**
    * One loader per request's EntityManager, so batches never mix requests: `_entities` asks
@@ -72,18 +72,5 @@ export class UserService {
     if (valid.length === 0) return [];
     const found = new Map((await em.find(User, { username: { $in: valid } })).map((user) => [user.username, user]));
     return valid.flatMap((name) => found.get(name) ?? []);
-  }
-
-  /**
-   * Applies the fields that are given; a missing or null field keeps its value.
-   * @throws BadUserInputError when a given display name breaks the rules
-   */
-  async updateProfile(em: EntityManager, userId: string, changes: { displayName?: string | null }): Promise<User> {
-    const displayName = changes.displayName == null ? undefined : normalizeDisplayName(changes.displayName);
-    const user = await this.byId(em, userId);
-    if (!user) throw new NotFoundError('Your account no longer exists: sign in again.');
-    if (displayName !== undefined) user.displayName = displayName;
-    await em.flush();
-    return user;
   }
 }

@@ -59,6 +59,7 @@ export type RegisterInput = {
 export type SendMessageInput = {
   clientId: string;
   conversationId: string | number;
+  mediaIds?: Array<string | number> | null | undefined;
   replyToId?: string | number | null | undefined;
   text?: string | null | undefined;
 };

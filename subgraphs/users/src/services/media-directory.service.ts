@@ -1,0 +1,41 @@
+import { BadUserInputError, fetchEntities } from '@chirpchat/kit';
+import { checkAvatarMedia, type AvatarMediaFacts } from './avatar.rules.js';
+
+export interface MediaDirectoryOptions {
+  /** The media subgraph's GraphQL endpoint; without it, profile pictures cannot be set. */
+  mediaUrl?: string;
+  routerSecret: string;
+  /** @default 5000 */
+  timeoutMs?: number;
+}
+
+const AVATAR_SELECTION = 'id kind status conversationId uploader { id }';
+
+/**
+ * Asks the media subgraph about a file before a profile points at it. Users never reads media's
+ * tables: it calls `_entities` as the caller (their token), so media applies its own visibility
+ * rules and a file the caller may not see comes back as null.
+ */
+export class MediaDirectoryService {
+  constructor(private readonly options: MediaDirectoryOptions) {}
+
+  /**
+   * @throws BadUserInputError (field `avatarMediaId`) when the file may not be the viewer's
+   *   profile picture (see `checkAvatarMedia`) or there is no media subgraph; Error when the
+   *   media subgraph does not answer
+   */
+  async requireAvatar(id: string, viewerId: string, authorization: string | null): Promise<void> {
+    const { mediaUrl: url, routerSecret } = this.options;
+    if (!url) throw new BadUserInputError('Profile pictures are not available on this server.', 'avatarMediaId');
+    const [found] = await fetchEntities<AvatarMediaFacts>({
+      url,
+      routerSecret,
+      authorization,
+      typename: 'Media',
+      ids: [id],
+      selection: AVATAR_SELECTION,
+      timeoutMs: this.options.timeoutMs ?? 5000,
+    });
+    checkAvatarMedia(id, found ?? null, viewerId);
+  }
+}
