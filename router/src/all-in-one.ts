@@ -62,8 +62,9 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   const routerSecret = env.ROUTER_SECRET || randomBytes(32).toString('base64url');
   const mediaSecret = await persistentSecret(env, 'MEDIA_SECRET', path.join(dataDir, 'media-secret'));
   const cloudinary = cloudinaryOptions(config);
-  // Chat asks media about attachments and media asks chat about members: media's port is known up front.
+  // Chat and users ask media about files and media asks chat about members: media's port is known up front.
   const mediaPort = await freePort();
+  const mediaUrl = `http://127.0.0.1:${mediaPort}/graphql`;
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -85,10 +86,11 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     presence,
+    mediaUrl,
     logger: logger.child({ service: 'users' }),
   });
   const usersUrl = await users.listen();
-  const chat = await createChat({ ...common, usersUrl, bus, logger: logger.child({ service: 'chat' }) });
+  const chat = await createChat({ ...common, usersUrl, mediaUrl, bus, logger: logger.child({ service: 'chat' }) });
   const chatUrl = await chat.listen();
   const notifications = await createNotifications({
     ...common,
@@ -110,7 +112,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     port: mediaPort,
     logger: logger.child({ service: 'media' }),
   });
-  const mediaUrl = await media.listen();
+  await media.listen();
   logger.info(
     cloudinary
       ? 'media: Cloudinary'

@@ -110,7 +110,7 @@ describe('local store, end to end through the router', () => {
 
       // ffmpeg reads the manifest through the router and fetches every segment it lists, each with its own signed URL.
       const manifest = await fetchBytes(media.variants.hls!);
-      expect(manifest.type).toBe('application/vnd.apple.mpegurl');
+      expect(manifest.type).toMatch(/^application\/vnd\.apple\.mpegurl/);
       const segments = manifest.bytes.toString('utf8').split('\n').filter((line) => line.startsWith('/media/'));
       expect(segments.length).toBeGreaterThan(0);
       for (const segment of segments) expect((await fetch(absolute(stack, segment))).status).toBe(200);
@@ -221,7 +221,7 @@ describe('local store, end to end through the router', () => {
     } finally {
       await shortLived.close();
     }
-  });
+  }, 90_000);
 });
 
 describe('refused uploads leave nothing behind', () => {

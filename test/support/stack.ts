@@ -129,7 +129,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     host: '127.0.0.1',
     port: 0,
   };
+  // Chat and users ask media about files and media asks chat about members: media's port is known up front.
+  const mediaPort = await freePort();
+  const plannedMediaUrl = `http://127.0.0.1:${mediaPort}/graphql`;
   const users = await createUsers({
+    mediaUrl: plannedMediaUrl,
     ...common,
     jwtPrivateKey: keys.privateKey,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
@@ -137,9 +141,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     presence,
   });
   const usersUrl = await users.listen();
-  // Chat asks media about attachments and media asks chat about members: media's port is known up front.
-  const mediaPort = await freePort();
   const chat = await createChat({
+    mediaUrl: plannedMediaUrl,
     ...common,
     usersUrl,
     bus,

@@ -152,6 +152,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(ReceiptResolver, new ReceiptResolver(receipts))
       .register(TypingResolver, new TypingResolver(typing))
       .register(StoryResolver, new StoryResolver(stories))
+      .register(StoryService, stories)
       .register(UserResolver, new UserResolver(new ContactService()));
     const server = createSubgraphServer({
       name: 'chat',

@@ -9,6 +9,7 @@ import { ConversationUnreadResolver } from './resolvers/conversation-unread.reso
 import { MemberResolver } from './resolvers/member.resolver.js';
 import { MessageChangeResolver } from './resolvers/message-change.resolver.js';
 import { MessageDetailsResolver } from './resolvers/message-details.resolver.js';
+import { resolveStoryReference } from './resolvers/story.reference.js';
 import { resolveMessageReference } from './resolvers/message.reference.js';
 import { MessageSearchResolver } from './resolvers/message-search.resolver.js';
 import { MessageSubscriptionResolver } from './resolvers/message-subscription.resolver.js';
@@ -65,6 +66,7 @@ export async function buildSchemaWith(container: ChatContainer): Promise<GraphQL
       Conversation: { __resolveReference: resolveConversationReference },
       Message: { __resolveReference: resolveMessageReference },
       User: { __resolveReference: resolveUserReference },
+      Story: { __resolveReference: resolveStoryReference },
     },
   );
   container.attachTo(schema);

