@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, Logger } from '@chirpchat/kit';
 import { Media } from '../entities/media.entity.js';
@@ -124,7 +125,7 @@ export class NotificationService {
  * @returns `settled` when the file just became READY or FAILED, `updated` for other changes
  */
 function apply(media: Media, notification: MediaNotification): 'settled' | 'updated' | 'unchanged' {
-  const before = JSON.stringify(media);
+  const before = snapshot(media);
   const settledBefore = media.status === MediaStatus.READY || media.status === MediaStatus.FAILED;
   media.metadata = { ...media.metadata, [notification.notification_type]: notification };
   media.format ??= notification.format ?? null;
@@ -168,7 +169,12 @@ function apply(media: Media, notification: MediaNotification): 'settled' | 'upda
   }
   const settledAfter = media.status === MediaStatus.READY || media.status === MediaStatus.FAILED;
   if (!settledBefore && settledAfter) return 'settled';
-  return JSON.stringify(media) === before ? 'unchanged' : 'updated';
+  // Key order is not compared: JSONB hands objects back with its own key order.
+  return isDeepStrictEqual(snapshot(media), before) ? 'unchanged' : 'updated';
+}
+
+function snapshot(media: Media): Record<string, unknown> {
+  return structuredClone({ ...media });
 }
 
 function fail(media: Media, reason: string): void {

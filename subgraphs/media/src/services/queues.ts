@@ -23,7 +23,7 @@ export const defaultDeleteRetry: DeleteRetry = { retryLimit: 12, retryDelay: 10,
 export const mediaDeleteFileQueue = (retry: DeleteRetry = defaultDeleteRetry) =>
   defineQueue<{ mediaId: string; reason: string }>('media-delete-file', {
     ...retry,
-    retryDelayMax: 3600,
+    ...(retry.retryBackoff ? { retryDelayMax: 3600 } : {}),
     expireInSeconds: 300,
     retentionSeconds: 14 * 86_400,
   });
