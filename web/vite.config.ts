@@ -22,6 +22,8 @@ export default defineConfig(({ mode }) => ({
       injectManifest: {
         // The manifest and its icons are added by the plugin itself.
         globPatterns: ['**/*.{js,css,html,svg,png}'],
+        // Video playback (hls.js) and photo compression need the network anyway: fetched when first used, not at install.
+        globIgnores: ['**/hls-*.js', '**/browser-image-compression-*.js'],
       },
       includeManifestIcons: false,
       manifest: {

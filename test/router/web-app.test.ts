@@ -54,6 +54,9 @@ describe('the router serves the web app', () => {
       expect(await response.text()).toContain('<div id="app">');
       expect(response.headers.get('cache-control')).toBe('no-cache');
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      // Media: object-URL previews, hls.js (Media Source from blob: URLs, its worker), the photo compression worker.
+      expect(response.headers.get('content-security-policy')).toContain("media-src 'self' blob:");
+      expect(response.headers.get('content-security-policy')).toContain("worker-src 'self' blob:");
     }
   });
 

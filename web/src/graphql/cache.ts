@@ -96,6 +96,25 @@ function mergeMembers(existing: StoredMember[] | undefined, incoming: StoredMemb
   });
 }
 
+const MEDIA_PROGRESS = ['UPLOADING', 'PROCESSING', 'READY', 'FAILED'];
+
+/**
+ * A file's status only moves forward: a message event that set out while the file was processing
+ * can arrive after `mediaProcessed` said READY, and must not turn the thumbnail back into a placeholder.
+ */
+function laterStatus(existing: string | undefined, incoming: string): string {
+  if (existing === undefined) return incoming;
+  return Math.min(MEDIA_PROGRESS.indexOf(existing), 2) > Math.min(MEDIA_PROGRESS.indexOf(incoming), 2) ? existing : incoming;
+}
+
+/** Signed URLs: such a late copy has none yet, and the ones held stay until fresher ones come. */
+function keepSigned<T>(existing: T | undefined, incoming: T): T {
+  const empty = (value: unknown) =>
+    value === null ||
+    (typeof value === 'object' && Object.entries(value as object).every(([key, v]) => key === '__typename' || v === null));
+  return existing !== undefined && empty(incoming) && !empty(existing) ? existing : incoming;
+}
+
 export function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
@@ -108,6 +127,14 @@ export function createCache(): InMemoryCache {
         fields: {
           messages: { keyArgs: false, merge: mergeMessagePages },
           members: { merge: mergeMembers },
+        },
+      },
+      Media: {
+        fields: {
+          status: { merge: laterStatus },
+          url: { merge: keepSigned },
+          variants: { merge: keepSigned },
+          urlsExpireAt: { merge: keepSigned },
         },
       },
     },

@@ -1,4 +1,5 @@
 import { reactive } from 'vue';
+import type { MediaKind } from '../../graphql/generated/graphql';
 
 /** A message of ours the server has not confirmed yet. */
 export interface OutgoingMessage {
@@ -11,6 +12,18 @@ export interface OutgoingMessage {
   error: string | null;
   /** The message this one answers, as the reply shows it. */
   replyTo: QuotedMessage | null;
+  /** Files already uploaded, sent by id; shown from the sender's own copies until the server's arrive. */
+  attachments: OutgoingAttachment[];
+}
+
+/** An uploaded file on its way with a message. */
+export interface OutgoingAttachment {
+  mediaId: string;
+  kind: MediaKind;
+  filename: string;
+  bytes: number;
+  /** An object URL of the local file (images only), for the "Sending…" row and until processing ends. */
+  previewUrl: string | null;
 }
 
 /** A message as a reply quotes it; `text` is null once it was deleted. */

@@ -6,6 +6,7 @@ import {
   ConversationMessagesDocument,
   MarkReadDocument,
   SendMessageDocument,
+  type MediaFieldsFragment,
   type MemberFieldsFragment,
   type MessageFieldsFragment,
   type MessageStatus,
@@ -14,7 +15,8 @@ import { useOnline } from '../app/useConnectivity';
 import { useSession } from '../auth/useSession';
 import { conversationName } from './conversationDisplay';
 import { applyMessage, applyReceipt } from './messageCache';
-import { newClientId, outbox, type OutgoingMessage, type QuotedMessage } from './outbox';
+import { useMediaProcessed } from '../media/useMediaProcessed';
+import { newClientId, outbox, type OutgoingAttachment, type OutgoingMessage, type QuotedMessage } from './outbox';
 import { useUnread } from './useUnread';
 
 const PAGE_SIZE = 30;
@@ -43,6 +45,10 @@ export interface TimelineItem {
   status: MessageStatus;
   replyTo: QuotedMessage | null;
   reactions: MessageFieldsFragment['reactions'];
+  /** The stored message's files, as the server describes them. */
+  attachments: MediaFieldsFragment[];
+  /** Ours on their way: the uploaded files, shown from the local copies. */
+  pendingAttachments: OutgoingAttachment[];
 }
 
 /** What `send` refused to do; it never throws. */
@@ -64,6 +70,13 @@ export function useConversation(conversationId: Ref<string>) {
   });
   const loadingOlder = ref(false);
   useOnline().whenBackOnline(() => void query.refetch());
+  // Files of this conversation switch from "Processing…" to their thumbnails live.
+  useMediaProcessed(conversationId, () =>
+    (conversation.value?.messages.edges ?? [])
+      .map((edge) => edge.node)
+      .filter((message) => message.attachments.some((media) => media.status === 'UPLOADING' || media.status === 'PROCESSING'))
+      .map((message) => message.id),
+  );
 
   watch(conversationId, (id) => unread.opened(id), { immediate: true });
   onScopeDispose(() => unread.opened(null));
@@ -133,7 +146,8 @@ export function useConversation(conversationId: Ref<string>) {
           input: {
             conversationId: entry.conversationId,
             clientId: entry.clientId,
-            text: entry.text,
+            ...(entry.text ? { text: entry.text } : {}),
+            ...(entry.attachments.length ? { mediaIds: entry.attachments.map((attachment) => attachment.mediaId) } : {}),
             ...(entry.replyTo ? { replyToId: entry.replyTo.id } : {}),
           },
         },
@@ -150,10 +164,13 @@ export function useConversation(conversationId: Ref<string>) {
     }
   }
 
-  /** Shows the message at once as "Sending…" and sends it, as a reply to `replyTo` when given. */
-  function send(text: string, replyTo: QuotedMessage | null = null): SendRefusal | null {
+  /**
+   * Shows the message at once as "Sending…" and sends it, as a reply to `replyTo` when given, with
+   * files already uploaded (useAttachments); text is optional when there are files.
+   */
+  function send(text: string, replyTo: QuotedMessage | null = null, attachments: OutgoingAttachment[] = []): SendRefusal | null {
     const body = text.trim(); // the server trims too, so the optimistic row matches what is stored
-    if (!body) return 'empty';
+    if (!body && attachments.length === 0) return 'empty';
     if (!conversation.value) return 'not-loaded';
     const entry: OutgoingMessage = {
       clientId: newClientId(),
@@ -163,6 +180,7 @@ export function useConversation(conversationId: Ref<string>) {
       state: 'sending',
       error: null,
       replyTo,
+      attachments,
     };
     outbox.set(entry.clientId, entry);
     void deliver(outbox.get(entry.clientId)!);
@@ -231,6 +249,8 @@ function fromMessage(message: MessageFieldsFragment, viewer: string | undefined,
         }
       : null,
     reactions: message.reactions,
+    attachments: message.attachments,
+    pendingAttachments: [],
   };
 }
 
@@ -251,5 +271,7 @@ function fromOutgoing(entry: OutgoingMessage, viewer: string): TimelineItem {
     status: 'SENT',
     replyTo: entry.replyTo,
     reactions: [],
+    attachments: [],
+    pendingAttachments: entry.attachments,
   };
 }

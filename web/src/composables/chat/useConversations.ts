@@ -1,7 +1,7 @@
 import { useQuery } from '@vue/apollo-composable';
 import { computed } from 'vue';
 import { toFailure } from '../../graphql/errors';
-import { ConversationsDocument, type ConversationSummaryFragment } from '../../graphql/generated/graphql';
+import { ConversationsDocument, type ConversationSummaryFragment, type MediaKind } from '../../graphql/generated/graphql';
 import { useOnline } from '../app/useConnectivity';
 import { useSession } from '../auth/useSession';
 import { conversationName } from './conversationDisplay';
@@ -44,7 +44,7 @@ export function useConversations() {
           id: conversation.id,
           name: conversationName(conversation, user.value?.id),
           kind: conversation.kind,
-          preview: last ? `${from}${last.text ?? 'Message deleted'}` : null,
+          preview: last ? `${from}${messagePreview(last)}` : null,
           activityAt: conversation.lastMessageAt ?? conversation.createdAt,
           unread: conversation.unreadCount,
           peer:
@@ -63,4 +63,14 @@ export function useConversations() {
     failure: computed(() => (query.error.value ? toFailure(query.error.value) : null)),
     retry: () => query.refetch(),
   };
+}
+
+/** What the list shows of a message: its text, else what it carries ("Photo", "2 files"). */
+function messagePreview(message: { text: string | null; deletedAt: string | null; attachments: Array<{ kind: MediaKind }> }): string {
+  if (message.deletedAt) return 'Message deleted';
+  if (message.text) return message.text;
+  const [first] = message.attachments;
+  if (!first) return message.text ?? 'Message deleted';
+  if (message.attachments.length === 1) return { IMAGE: 'Photo', VIDEO: 'Video', AUDIO: 'Audio', DOCUMENT: 'File' }[first.kind];
+  return `${message.attachments.length} files`;
 }

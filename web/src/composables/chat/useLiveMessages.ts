@@ -12,6 +12,7 @@ import {
 } from '../../graphql/generated/graphql';
 import { useRealtime } from '../../realtime/inject';
 import { useSession } from '../auth/useSession';
+import { clearAttachmentDrafts } from '../media/useAttachments';
 import { applyMessage, applyMessageUpdate, applyReceipt } from './messageCache';
 import { outbox } from './outbox';
 import { CONVERSATION_LIST_VARIABLES } from './useConversations';
@@ -188,6 +189,7 @@ export function useLiveMessages(): void {
     stopReceipts.stop();
     // Signed out: nothing of this person's stays for the next one (the cache is cleared by modules/apollo.ts).
     outbox.clear();
+    clearAttachmentDrafts();
   });
 }
 

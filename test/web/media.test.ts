@@ -1,0 +1,238 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  launchChromium,
+  messageList,
+  newAccount,
+  openApp,
+  registerThroughUi,
+  screenshot,
+  screenshotDir,
+  sendWithEnter,
+  type BrowserPerson,
+} from '../support/browser.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/** Upload, processing (sharp on a 1600×1200 PNG) and the live event that announces it. */
+const PROCESSED_MS = 20_000;
+const LIVE_MS = 5000;
+
+/** A promise resolved from outside: the test holds a request until it has seen what it wants. */
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A 1600×1200 PNG with shapes drawn on it (a flat colour would compress to almost nothing). */
+async function drawnPng(file: string): Promise<void> {
+  const shapes = `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200">
+    <rect x="80" y="80" width="640" height="480" fill="#f59e0b"/>
+    <circle cx="1100" cy="700" r="320" fill="#10b981"/>
+    <polygon points="200,1100 800,650 1400,1150" fill="#ef4444"/>
+    <text x="800" y="200" font-size="120" fill="#fff" text-anchor="middle">ChirpChat</text>
+  </svg>`;
+  await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#2563eb' } })
+    .composite([{ input: Buffer.from(shapes) }])
+    .png()
+    .toFile(file);
+}
+
+/**
+ * Follows one person's page: every status a message payload (HTTP or WebSocket) gave each file,
+ * and whether the "Processing…" placeholder was ever rendered — processing can finish quickly, so
+ * a MutationObserver records it however briefly it showed.
+ */
+async function watchMedia(person: BrowserPerson) {
+  const statuses = new Map<string, string[]>();
+  const note = (body: string) => {
+    for (const match of body.matchAll(/"id":"([^"]+)","kind":"[A-Z]+","status":"([A-Z]+)"/g)) {
+      const [, id, status] = match;
+      statuses.set(id!, [...(statuses.get(id!) ?? []), status!]);
+    }
+  };
+  person.page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => typeof payload === 'string' && note(payload)));
+  person.page.on('response', (response) => {
+    if (new URL(response.url()).pathname === '/graphql') void response.text().then(note, () => undefined);
+  });
+  // Runs in the page (the tests are compiled without the DOM library, hence a string).
+  await person.page.addInitScript(`
+    window.__processingSeen = false;
+    new MutationObserver(() => {
+      if ([...document.querySelectorAll('[role="status"]')].some((element) => element.textContent.trim() === 'Processing…')) {
+        window.__processingSeen = true;
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  `);
+  return {
+    /** The first status this page heard for the file, e.g. PROCESSING, or undefined. */
+    firstStatus: (mediaId: string) => statuses.get(mediaId)?.[0],
+    sawProcessing: () => person.page.evaluate<boolean>('window.__processingSeen === true'),
+  };
+}
+
+function fileInput(page: Page) {
+  return page.locator('input[type="file"]');
+}
+
+/** An <img> as the page functions below use it (the tests are compiled without the DOM library). */
+interface ImageElement {
+  src: string;
+  complete: boolean;
+  naturalWidth: number;
+  addEventListener(type: 'load', listener: () => void, options: { once: boolean }): void;
+}
+
+/** Waits until the image has loaded and answers its natural width. */
+async function loadedWidth(locator: Locator): Promise<number> {
+  await locator.waitFor({ timeout: PROCESSED_MS });
+  return locator.evaluate(
+    (img: ImageElement) =>
+      img.complete && img.naturalWidth > 0
+        ? img.naturalWidth
+        : new Promise<number>((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth), { once: true })),
+    undefined,
+    { timeout: PROCESSED_MS },
+  );
+}
+
+describe('the web client in Chromium: photos in a direct chat', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let dir: string;
+  let alice: BrowserPerson;
+  let bob: BrowserPerson;
+  let aliceMedia: Awaited<ReturnType<typeof watchMedia>>;
+  let bobMedia: Awaited<ReturnType<typeof watchMedia>>;
+  const aliceAccount = newAccount('alice');
+  const bobAccount = newAccount('bob');
+
+  beforeAll(async () => {
+    [stack, browser, dir] = await Promise.all([
+      startStack({ web: true }),
+      launchChromium(),
+      mkdtemp(path.join(tmpdir(), 'chirpchat-media-')),
+    ]);
+    alice = await openApp(browser, stack.origin, async (person) => void (aliceMedia = await watchMedia(person)));
+    bob = await openApp(browser, stack.origin, async (person) => void (bobMedia = await watchMedia(person)));
+    await Promise.all([registerThroughUi(alice.page, aliceAccount), registerThroughUi(bob.page, bobAccount)]);
+
+    // A direct chat, open on both sides.
+    await alice.page.getByRole('link', { name: 'New chat' }).click();
+    await alice.page.getByLabel('Search people').fill(bobAccount.username);
+    await alice.page.getByRole('button', { name: `Chat with ${bobAccount.displayName}` }).click();
+    await alice.page.getByRole('heading', { name: bobAccount.displayName, level: 2 }).waitFor();
+    await sendWithEnter(alice.page, 'A photo is coming');
+    await bob.page.getByRole('link', { name: new RegExp(`${aliceAccount.displayName}.*A photo is coming`) }).click({ timeout: LIVE_MS });
+    await messageList(bob.page).getByRole('listitem').filter({ hasText: 'A photo is coming' }).waitFor();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    console.log(`Screenshots of the web client: ${screenshotDir}`);
+  });
+
+  it('uploads a photo with progress, shows it processing on both sides, then its 250 px thumbnail live; the viewer loads the preview', async () => {
+    const photo = path.join(dir, 'holiday.png');
+    await drawnPng(photo);
+
+    // The upload is held until its progress bar has been seen (a local upload is otherwise over at once).
+    const seenProgress = deferred();
+    let uploads = 0;
+    await alice.page.route('**/media/upload/**', async (route) => {
+      uploads += 1;
+      await seenProgress.promise;
+      await route.continue();
+    });
+
+    await fileInput(alice.page).setInputFiles(photo);
+    const progress = alice.page.getByRole('progressbar', { name: 'Uploading holiday.png' });
+    await progress.waitFor({ timeout: LIVE_MS });
+    await screenshot(alice.page, 'media-1-uploading');
+    // Nothing to send until the file is up: Send waits for it.
+    expect(await alice.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    seenProgress.resolve();
+
+    await alice.page.getByText('Ready to send').waitFor({ timeout: PROCESSED_MS });
+    expect(uploads).toBe(1); // under 6 MB: one POST, no chunks
+    await alice.page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => alice.page.getByRole('list', { name: 'Files to send' }).count()).toBe(0); // the tray has emptied
+
+    // Both see the thumbnail, without a reload, at its natural 250 px.
+    for (const person of [alice, bob]) {
+      const thumbnail = messageList(person.page).getByRole('img', { name: 'holiday.png' });
+      expect(await loadedWidth(thumbnail)).toBe(250);
+    }
+    await screenshot(bob.page, 'media-2-thumbnail');
+
+    // Whoever first heard of the file before it was processed showed "Processing…" meanwhile.
+    const mediaId = await messageList(bob.page)
+      .getByRole('img', { name: 'holiday.png' })
+      .evaluate((img: ImageElement) => new URL(img.src).pathname.split('/')[3] ?? '');
+    for (const [person, watched] of [
+      [alice, aliceMedia],
+      [bob, bobMedia],
+    ] as const) {
+      const first = watched.firstStatus(mediaId);
+      const sawProcessing = await watched.sawProcessing();
+      console.log(
+        `${person === alice ? 'Alice' : 'Bob'} first heard the file as ${first ?? 'unknown'}; saw "Processing…": ${sawProcessing}`,
+      );
+      if (first && first !== 'READY') expect(sawProcessing).toBe(true);
+    }
+
+    // Bob opens the viewer: the 800 px preview loads.
+    await messageList(bob.page).getByRole('button', { name: 'Open holiday.png' }).click();
+    const viewer = bob.page.getByRole('dialog', { name: 'holiday.png' });
+    await viewer.waitFor();
+    const previewWidth = await loadedWidth(viewer.getByRole('img', { name: 'holiday.png' }));
+    expect(previewWidth).toBeGreaterThan(250);
+    expect(previewWidth).toBeLessThanOrEqual(800);
+    await screenshot(bob.page, 'media-3-viewer');
+    await viewer.getByRole('button', { name: 'Close' }).click();
+    await viewer.waitFor({ state: 'hidden' });
+
+    for (const person of [alice, bob]) {
+      expect(person.problems).toEqual([]);
+      expect(person.dialogs).toEqual([]);
+    }
+  }, 90_000);
+
+  it('refuses an SVG and a text file named .png with INVALID_FILE_TYPE, and sends nothing', async () => {
+    const svg = path.join(dir, 'drawing.svg');
+    const fake = path.join(dir, 'notes.png');
+    await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    await writeFile(fake, 'just some text, not a picture\n');
+
+    const attempts: string[] = [];
+    alice.page.on('request', (request) => {
+      const pathname = new URL(request.url()).pathname;
+      if (pathname.startsWith('/media/upload/')) attempts.push(pathname);
+      if (pathname === '/graphql' && /CreateUpload|SendMessage/.test(request.postData() ?? '')) attempts.push('graphql');
+    });
+    const before = await messageList(bob.page).getByRole('listitem').count();
+
+    await fileInput(alice.page).setInputFiles([svg, fake]);
+    const tray = alice.page.getByRole('list', { name: 'Files to send' });
+    for (const name of ['drawing.svg', 'notes.png']) {
+      await tray.getByRole('listitem').filter({ hasText: name }).getByText('This file type isn’t supported').waitFor({ timeout: LIVE_MS });
+    }
+    await screenshot(alice.page, 'media-4-refused');
+    expect(await alice.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    expect(attempts).toEqual([]);
+
+    // Removing them leaves an empty tray; Bob got nothing.
+    for (const name of ['drawing.svg', 'notes.png']) await alice.page.getByRole('button', { name: `Remove ${name}` }).click();
+    await expect.poll(() => alice.page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    expect(await messageList(bob.page).getByRole('listitem').count()).toBe(before);
+    expect(alice.problems).toEqual([]);
+    expect(alice.dialogs).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,106 @@
+import type { MediaKind } from '../../graphql/generated/graphql';
+
+const MB = 1024 * 1024;
+
+/**
+ * What the server accepts (subgraphs/media/src/kinds.ts), checked here first so that a file it
+ * would refuse is refused at once, before it is sent. SVG is not among them: it can run script.
+ */
+export const KIND_RULES: Readonly<Record<MediaKind, { mimeTypes: readonly string[]; maxBytes: number }>> = {
+  IMAGE: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'], maxBytes: 25 * MB },
+  VIDEO: { mimeTypes: ['video/mp4', 'video/quicktime', 'video/webm'], maxBytes: 250 * MB },
+  AUDIO: {
+    mimeTypes: ['audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/ogg', 'audio/webm', 'audio/wav', 'audio/x-wav', 'audio/flac'],
+    maxBytes: 50 * MB,
+  },
+  DOCUMENT: {
+    mimeTypes: [
+      'application/pdf',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+      'application/zip',
+      'text/plain',
+    ],
+    maxBytes: 50 * MB,
+  },
+};
+
+/** What the file picker offers; anything else can still be dropped, and is refused with a reason. */
+export const ACCEPT = Object.values(KIND_RULES)
+  .flatMap((rule) => rule.mimeTypes)
+  .join(',');
+
+/** Names browsers give some accepted types. */
+const ALIASES: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'audio/mp3': 'audio/mpeg',
+  'audio/x-m4a': 'audio/mp4',
+  'audio/m4a': 'audio/mp4',
+  'audio/x-flac': 'audio/flac',
+  'application/x-zip-compressed': 'application/zip',
+};
+
+/** Types by extension, for files the browser gives no type (some systems do that for .m4a, .flac…). */
+const BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  aac: 'audio/aac',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  txt: 'text/plain',
+};
+
+/** The MIME type to declare for a file, and its kind; null when the server would not accept it. */
+export function classify(file: File): { mimeType: string; kind: MediaKind } | null {
+  const declared = file.type.trim().toLowerCase();
+  const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
+  const mimeType = ALIASES[declared] ?? (declared || BY_EXTENSION[extension] || '');
+  for (const [kind, rule] of Object.entries(KIND_RULES) as Array<[MediaKind, (typeof KIND_RULES)[MediaKind]]>) {
+    if (rule.mimeTypes.includes(mimeType)) return { mimeType, kind };
+  }
+  return null;
+}
+
+/**
+ * Whether an image's first bytes are what its type says: a text file renamed `.png` is refused
+ * here instead of after its upload.
+ */
+export async function looksLikeImage(file: Blob, mimeType: string): Promise<boolean> {
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const ascii = (from: number, to: number) => String.fromCharCode(...head.slice(from, to));
+  switch (mimeType) {
+    case 'image/jpeg':
+      return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+    case 'image/png':
+      return head[0] === 0x89 && ascii(1, 4) === 'PNG';
+    case 'image/gif':
+      return ascii(0, 4) === 'GIF8';
+    case 'image/webp':
+      return ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP';
+    case 'image/avif':
+      return ascii(4, 8) === 'ftyp';
+    default:
+      return true;
+  }
+}
+
+/** "25 MB", "740 KB": sizes as people read them (binary units, as the limits are set). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= MB) return `${Number((bytes / MB).toFixed(bytes >= 10 * MB ? 0 : 1))} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
