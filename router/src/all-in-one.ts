@@ -16,7 +16,7 @@ import {
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
-import { cloudinaryOptions, createMedia } from '@chirpchat/media';
+import { cloudinaryOptions, cloudinaryOrigins, createMedia } from '@chirpchat/media';
 import { createRouter } from './router.js';
 import { repoRoot, supergraphPath, webDistPath } from './paths.js';
 import { webAppRoutes } from './static.js';
@@ -128,7 +128,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     production,
     host: config.HOST,
     port: config.PORT,
-    extend: webAppRoutes(webDistPath, logger.child({ service: 'router' })),
+    extend: webAppRoutes(webDistPath, logger.child({ service: 'router' }), cloudinary ? cloudinaryOrigins(cloudinary.url) : []),
   });
   const url = await router.listen();
   const local = (pathname: string) => new URL(pathname, url).toString().replace('127.0.0.1', 'localhost');

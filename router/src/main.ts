@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
+import { cloudinaryOrigins } from '@chirpchat/media';
 import { webAppRoutes } from './static.js';
 
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'NOTIFICATIONS_URL', 'MEDIA_URL', 'REDIS_URL'],
+    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'NOTIFICATIONS_URL', 'MEDIA_URL', 'REDIS_URL', 'CLOUDINARY_URL'],
     process.env,
     { PORT: '4000' },
   );
@@ -25,7 +26,8 @@ await runMain(async () => {
     production: config.NODE_ENV === 'production',
     host: config.HOST,
     port: config.PORT,
-    extend: webAppRoutes(webDistPath, logger),
+    // With Cloudinary, browsers upload to and load media from its hosts.
+    extend: webAppRoutes(webDistPath, logger, config.CLOUDINARY_URL ? cloudinaryOrigins(config.CLOUDINARY_URL) : []),
   });
   await router.listen();
   const stop = () =>

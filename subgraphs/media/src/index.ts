@@ -32,6 +32,7 @@ import { startWorkers } from './workers.js';
 
 export { WEBHOOK_PATH } from './http/routes.js';
 export { cloudinaryOptions } from './cloudinary-config.js';
+export { cloudinaryOrigins } from './stores/cloudinary-url.js';
 export { EAGER_VARIANTS, type VariantName } from './variants.js';
 export { KIND_RULES, MAX_IMAGE_PIXELS } from './kinds.js';
 export { notificationSignature } from './stores/signing.js';

@@ -68,3 +68,16 @@ function booleanParam(name: string, value: string): boolean {
   if (value === 'false' || value === '0') return false;
   throw new CloudinaryUrlError(`option ${name} must be true or false (got ${value})`);
 }
+
+/**
+ * The origins a browser talks to for media on this Cloudinary account: the upload API and the
+ * delivery host. The web app's Content-Security-Policy allows them.
+ */
+export function cloudinaryOrigins(value: string): string[] {
+  const credentials = parseCloudinaryUrl(value);
+  const upload = credentials.uploadPrefix ?? 'https://api.cloudinary.com';
+  const delivery = credentials.secure
+    ? `https://${credentials.secureDistribution ?? 'res.cloudinary.com'}`
+    : `http://${credentials.cname ?? 'res.cloudinary.com'}`;
+  return [...new Set([upload, delivery])];
+}
