@@ -151,6 +151,7 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(MessageStatusResolver, new MessageStatusResolver(receipts))
       .register(ReceiptResolver, new ReceiptResolver(receipts))
       .register(TypingResolver, new TypingResolver(typing))
+      .register(StoryService, stories)
       .register(StoryResolver, new StoryResolver(stories))
       .register(UserResolver, new UserResolver(new ContactService()));
     const server = createSubgraphServer({

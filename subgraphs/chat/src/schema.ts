@@ -16,6 +16,7 @@ import { MessageUpdatedResolver } from './resolvers/message-updated.resolver.js'
 import { MessageResolver } from './resolvers/message.resolver.js';
 import { MessageStatusResolver } from './resolvers/message-status.resolver.js';
 import { ReceiptResolver } from './resolvers/receipt.resolver.js';
+import { resolveStoryReference } from './resolvers/story.reference.js';
 import { StoryResolver } from './resolvers/story.resolver.js';
 import { TypingResolver } from './resolvers/typing.resolver.js';
 import { resolveUserReference } from './resolvers/user.reference.js';
@@ -64,6 +65,7 @@ export async function buildSchemaWith(container: ChatContainer): Promise<GraphQL
     {
       Conversation: { __resolveReference: resolveConversationReference },
       Message: { __resolveReference: resolveMessageReference },
+      Story: { __resolveReference: resolveStoryReference },
       User: { __resolveReference: resolveUserReference },
     },
   );

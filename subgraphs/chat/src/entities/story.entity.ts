@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Opt } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**
  * A short post that the author's contacts — everyone who shares a conversation with them —
- * can see for 24 hours: text, a file, or both. The media subgraph resolves `media` from
- * `mediaId` (`@requires`).
+ * can see for 24 hours: text, a file, or both. An entity, so that the media subgraph can add
+ * `media`, which it resolves from `mediaId` (`@requires`).
  */
 @ObjectType('Story')
+@Directive('@key(fields: "id")')
 @Entity({ tableName: 'story' })
 @Index({ name: 'story_author_index', properties: ['authorId', 'expiresAt'] })
 @Index({ name: 'story_expires_at_index', properties: ['expiresAt'] })
