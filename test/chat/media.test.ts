@@ -17,6 +17,7 @@ const SEND = /* GraphQL */ `
 const DELETE = `mutation($id: ID!, $forEveryone: Boolean) { deleteMessage(id: $id, forEveryone: $forEveryone) { id text mediaIds deletedAt } }`;
 const POST_STORY = `mutation($text: String, $mediaId: ID) { postStory(text: $text, mediaId: $mediaId) { id text mediaId } }`;
 const DELETE_STORY = `mutation($id: ID!) { deleteStory(id: $id) }`;
+const STORY_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Story { id mediaId } } }`;
 const SHARES = /* GraphQL */ `
   query ($r: [_Any!]!) {
     _entities(representations: $r) {
@@ -217,7 +218,7 @@ describe('chat subgraph with a media subgraph (a stand-in answering _entities)',
     expect((await mediaJobs(chat)).filter((job) => job.id === id)).toEqual([{ id, data: { mediaIds: files, reason: `message:${id}` } }]);
   });
 
-  it('posts a story with a file uploaded without a conversation and enqueues its deletion with the story', async () => {
+  it('posts a story with a file uploaded without a conversation, shows it to contacts only, and enqueues its deletion with the story', async () => {
     const { alice, bob } = chat.users;
     const conversationId = await group(chat, alice, bob);
     const file = media.add(alice.id, null);
@@ -228,9 +229,18 @@ describe('chat subgraph with a media subgraph (a stand-in answering _entities)',
     });
     const reused = await chat.request(alice, POST_STORY, { text: 'again', mediaId: file });
     const id = posted.data!.postStory.id;
+    const [asContact, asStranger] = await Promise.all(
+      [bob, chat.users.dave].map((viewer) =>
+        chat.request<{ _entities: Array<{ id: string; mediaId: string } | null> }>(viewer, STORY_ENTITIES, {
+          r: [{ __typename: 'Story', id }],
+        }),
+      ),
+    );
     await chat.request(alice, DELETE_STORY, { id });
 
     expect([errorCode(refused), errorCode(reused)]).toEqual(['BAD_USER_INPUT', 'CONFLICT']);
+    expect(asContact!.data!._entities).toEqual([{ id, mediaId: file }]);
+    expect(asStranger!.data!._entities).toEqual([null]);
     expect(posted.data!.postStory).toEqual({ id, text: null, mediaId: file });
     expect((await mediaJobs(chat)).filter((job) => job.id === id)).toEqual([{ id, data: { mediaIds: [file], reason: `story:${id}` } }]);
   });

@@ -151,8 +151,8 @@ export async function createChat(options: ChatOptions): Promise<RunningServer> {
       .register(MessageStatusResolver, new MessageStatusResolver(receipts))
       .register(ReceiptResolver, new ReceiptResolver(receipts))
       .register(TypingResolver, new TypingResolver(typing))
-      .register(StoryResolver, new StoryResolver(stories))
       .register(StoryService, stories)
+      .register(StoryResolver, new StoryResolver(stories))
       .register(UserResolver, new UserResolver(new ContactService()));
     const server = createSubgraphServer({
       name: 'chat',

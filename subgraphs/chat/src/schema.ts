@@ -65,8 +65,8 @@ export async function buildSchemaWith(container: ChatContainer): Promise<GraphQL
     {
       Conversation: { __resolveReference: resolveConversationReference },
       Message: { __resolveReference: resolveMessageReference },
-      User: { __resolveReference: resolveUserReference },
       Story: { __resolveReference: resolveStoryReference },
+      User: { __resolveReference: resolveUserReference },
     },
   );
   container.attachTo(schema);

@@ -5,8 +5,8 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**
  * A short post that the author's contacts — everyone who shares a conversation with them —
- * can see for 24 hours: text, a file, or both. The media subgraph resolves `media` from
- * `mediaId` (`@requires`).
+ * can see for 24 hours: text, a file, or both. An entity, so that the media subgraph can add
+ * `media`, which it resolves from `mediaId` (`@requires`).
  */
 @ObjectType('Story')
 @Directive('@key(fields: "id")')

@@ -4,7 +4,7 @@ import { ChatContainer } from '../container.js';
 import type { Story } from '../entities/story.entity.js';
 import { StoryService } from '../services/story.service.js';
 
-/** `_entities` for Story (media asks for `mediaId` to resolve `Story.media`): null unless the viewer may see it. */
+/** `_entities` for Story: null unless it has not expired and the viewer may see it (they share a conversation with its author). */
 export async function resolveStoryReference(
   reference: { id: string },
   context: RequestContext,
@@ -12,5 +12,5 @@ export async function resolveStoryReference(
   info?: GraphQLResolveInfo,
 ): Promise<Story | null> {
   const viewer = requireViewer(context);
-  return ChatContainer.of(info).get(StoryService).visibleOrNull(context.em, viewer, reference.id);
+  return ChatContainer.of(info).get(StoryService).find(context.em, viewer, reference.id);
 }

@@ -54,8 +54,8 @@ export class MessageService {
    * `mediaIds` (at most 10, each once) must be files the sender uploaded for this conversation
    * that have finished uploading and not failed, as the media subgraph answers the sender (see
    * `checkUsableMedia`); with files, the text may be left out. A file belongs to one message: one
-   * already attached to another (even one deleted for everyone, whose files are being deleted)
-   * is refused, so deleting one message can never take another message's files with it.
+   * already attached to another is refused, so deleting one message never takes another
+   * message's files with it. (A tombstone holds no ids; its files are queued for deletion.)
    *
    * The durable "message sent" event for notifications is enqueued in the same transaction.
    * @param authorization the caller's own Authorization value, to look mentioned usernames, their

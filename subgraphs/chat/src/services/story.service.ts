@@ -161,15 +161,8 @@ export class StoryService {
     );
   }
 
-  /** The story when the viewer may see it (not expired, shared conversation), else null: for `_entities`. */
-  async visibleOrNull(em: EntityManager, viewer: Viewer, id: string): Promise<Story | null> {
-    return this.visible(em, viewer, id).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return null;
-      throw error;
-    });
-  }
-
-  private async visible(em: EntityManager, viewer: Viewer, id: string): Promise<Story> {
+  /** The story when it exists, has not expired and the viewer may see it, else null: for `_entities`. */
+  async find(em: EntityManager, viewer: Viewer, id: string): Promise<Story | null> {
     const [row] = isUuid(id)
       ? await em.execute(`select s.* from "chat"."story" s where s."id" = ? and s."expires_at" > ?::timestamptz and ${VISIBLE_TO}`, [
           id,
@@ -178,8 +171,14 @@ export class StoryService {
           viewer.id,
         ])
       : [];
-    if (!row) throw new NotFoundError('There is no story with this id, or it has expired.');
-    return em.map(Story, row);
+    return row ? em.map(Story, row) : null;
+  }
+
+  /** @throws NotFoundError unless the story exists, has not expired and the viewer may see it */
+  private async visible(em: EntityManager, viewer: Viewer, id: string): Promise<Story> {
+    const story = await this.find(em, viewer, id);
+    if (!story) throw new NotFoundError('There is no story with this id, or it has expired.');
+    return story;
   }
 
   /** Keys are JSON `[storyId, userId]` pairs. */
