@@ -183,6 +183,28 @@ describe('local store, end to end through the router', () => {
     await carolSubscribes.dispose();
   });
 
+  it('brings attachments with messageAdded, resolved by media through the router', async () => {
+    const file = path.join(work, 'live.png');
+    await makePng(file, 320, 240);
+    const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'live.png', mimeType: 'image/png' });
+    const client = wsClient(stack.wsUrl, bob.accessToken);
+    const ready = stack.waitForNewSubscriptions(`messageAdded:${bob.id}`);
+    const added = subscribe<{ messageAdded: { id: string; attachments: Array<{ id: string; filename: string }> } }>(
+      client,
+      `subscription { messageAdded { id attachments { id filename } } }`,
+    );
+    await ready;
+    try {
+      const sent = await chatAs(stack, alice).send(conversationId, 'live', { mediaIds: [mediaId] });
+      const event = await added.next();
+      expect(event.errors).toBeUndefined();
+      expect(event.data!.messageAdded).toEqual({ id: sent.id, attachments: [{ id: mediaId, filename: 'live.png' }] });
+    } finally {
+      await added.close();
+      await client.dispose();
+    }
+  });
+
   it('refuses a tampered URL (403) and an expired one (410)', async () => {
     const file = path.join(work, 'expiring.png');
     await makePng(file, 300, 300);

@@ -15,6 +15,8 @@ export interface MessageAddedEvent {
   createdAt: string;
   replyToId: string | null;
   mentionIds: string[];
+  /** The attachments, which the media subgraph resolves from these ids. */
+  mediaIds: string[];
 }
 
 /**
@@ -102,5 +104,6 @@ function toEvent(message: Message): MessageAddedEvent {
     createdAt: message.createdAt.toISOString(),
     replyToId: message.replyToId,
     mentionIds: message.mentionIds,
+    mediaIds: message.mediaIds,
   };
 }
