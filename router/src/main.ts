@@ -8,7 +8,20 @@ import { webAppRoutes } from './static.js';
 // One router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
   const config = readConfig(
-    ['NODE_ENV', 'LOG_LEVEL', 'HOST', 'PORT', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'CHAT_URL', 'NOTIFICATIONS_URL', 'MEDIA_URL', 'REDIS_URL', 'CLOUDINARY_URL'],
+    [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'HOST',
+      'PORT',
+      'ROUTER_SECRET',
+      'JWT_PUBLIC_KEY',
+      'USERS_URL',
+      'CHAT_URL',
+      'NOTIFICATIONS_URL',
+      'MEDIA_URL',
+      'REDIS_URL',
+      'CLOUDINARY_URL',
+    ],
     process.env,
     { PORT: '4000' },
   );

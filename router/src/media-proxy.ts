@@ -58,7 +58,8 @@ export function mediaProxy(mediaGraphqlUrl: string, routerSecret: string, logger
     );
     upstream.on('error', (error) => {
       logger.warn({ err: error, path: req.path }, 'media subgraph unreachable');
-      if (!res.headersSent) res.status(502).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Media is unavailable right now: try again.' } });
+      if (!res.headersSent)
+        res.status(502).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Media is unavailable right now: try again.' } });
       else res.destroy();
     });
     // A client that goes away mid-upload stops the upstream request too.

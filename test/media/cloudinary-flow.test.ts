@@ -57,12 +57,21 @@ async function processedPng(name: string): Promise<{ ticket: Ticket; media: Medi
   const bytes = new Uint8Array(await readFile(file));
   const client = wsClient(stack.wsUrl, bob.accessToken);
   const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
-  const events = subscribe<{ mediaProcessed: MediaView }>(client, `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`, {
-    c: conversationId,
-  });
+  const events = subscribe<{ mediaProcessed: MediaView }>(
+    client,
+    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
+    {
+      c: conversationId,
+    },
+  );
   await ready;
   try {
-    const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: `${name}.png`, mimeType: 'image/png', bytes: bytes.length });
+    const ticket = await mediaAs(stack, alice).ticket({
+      conversationId,
+      filename: `${name}.png`,
+      mimeType: 'image/png',
+      bytes: bytes.length,
+    });
     expect(ticket.uploadUrl.startsWith(cloud.origin)).toBe(true);
     expect((await uploadToCloudinary(ticket, bytes, `${name}.png`)).status).toBe(200);
     const event = await events.next(30_000);
@@ -115,7 +124,9 @@ describe('Cloudinary', () => {
     const before = await stack.sql(`select status, variants, updated_at from media.media where id = $1`, [media.id]);
     const original = cloud.notifications.find((n) => n.kind === 'eager' && n.rawBody.includes(media.id))!;
     // Cloudinary's retry of a delivery: the same body, signed again a moment later.
-    const again = await cloud.sendNotification(webhook, original.rawBody, { timestamp: String(Number(original.headers['x-cld-timestamp']) + 1) });
+    const again = await cloud.sendNotification(webhook, original.rawBody, {
+      timestamp: String(Number(original.headers['x-cld-timestamp']) + 1),
+    });
     expect(again.status).toBe(200);
     expect(await stack.sql(`select status, variants, updated_at from media.media where id = $1`, [media.id])).toEqual(before);
   });
@@ -124,7 +135,9 @@ describe('Cloudinary', () => {
     const { media } = await processedPng('pier');
     const message = await chatAs(stack, alice).send(conversationId, 'pier', { mediaIds: [media.id] });
     cloud.failNext('delete_resources', 2, 500);
-    const deleted = await chatAs(stack, alice).call(`mutation($id: ID!) { deleteMessage(id: $id, forEveryone: true) { id } }`, { id: message.id });
+    const deleted = await chatAs(stack, alice).call(`mutation($id: ID!) { deleteMessage(id: $id, forEveryone: true) { id } }`, {
+      id: message.id,
+    });
     expect(deleted.errors).toBeUndefined();
     await expect.poll(() => cloud.assets.has(`chirpchat/${media.id}`), { timeout: 30_000 }).toBe(false);
     await expect.poll(() => stack.sql(`select id from media.media where id = $1`, [media.id]), { timeout: 10_000 }).toEqual([]);

@@ -22,7 +22,11 @@ let work: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  [alice, bob, carol] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob'), registerUser(stack.url, 'carol')]);
+  [alice, bob, carol] = await Promise.all([
+    registerUser(stack.url, 'alice'),
+    registerUser(stack.url, 'bob'),
+    registerUser(stack.url, 'carol'),
+  ]);
   conversationId = await chatAs(stack, alice).create('GROUP', [bob], 'Holiday');
   work = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-test-'));
 });
@@ -36,9 +40,13 @@ afterAll(async () => {
 async function listenAsBob() {
   const client = wsClient(stack.wsUrl, bob.accessToken);
   const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
-  const events = subscribe<{ mediaProcessed: MediaView }>(client, `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`, {
-    c: conversationId,
-  });
+  const events = subscribe<{ mediaProcessed: MediaView }>(
+    client,
+    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
+    {
+      c: conversationId,
+    },
+  );
   await ready;
   return {
     /** The next event for `mediaId` (others are skipped). */
@@ -63,7 +71,10 @@ async function fetchBytes(url: string): Promise<{ status: number; type: string |
 
 async function probe(file: string) {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
-  return JSON.parse(stdout) as { format: { duration?: string }; streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }> };
+  return JSON.parse(stdout) as {
+    format: { duration?: string };
+    streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }>;
+  };
 }
 
 async function storedFiles(mediaId: string): Promise<string[]> {
@@ -82,7 +93,14 @@ describe('local store, end to end through the router', () => {
     try {
       const mediaId = await mediaAs(stack, alice).upload(conversationId, { path: file, filename: 'beach.png', mimeType: 'image/png' });
       const media = await bobListens.processed(mediaId);
-      expect(media).toMatchObject({ status: 'READY', kind: 'IMAGE', mimeType: 'image/png', width: 1600, height: 1200, filename: 'beach.png' });
+      expect(media).toMatchObject({
+        status: 'READY',
+        kind: 'IMAGE',
+        mimeType: 'image/png',
+        width: 1600,
+        height: 1200,
+        filename: 'beach.png',
+      });
       expect(new Date(media.urlsExpireAt!).getTime()).toBeGreaterThan(Date.now());
 
       const thumbnail = await fetchBytes(media.variants.thumbnail!);
@@ -111,7 +129,10 @@ describe('local store, end to end through the router', () => {
       // ffmpeg reads the manifest through the router and fetches every segment it lists, each with its own signed URL.
       const manifest = await fetchBytes(media.variants.hls!);
       expect(manifest.type).toMatch(/^application\/vnd\.apple\.mpegurl/);
-      const segments = manifest.bytes.toString('utf8').split('\n').filter((line) => line.startsWith('/media/'));
+      const segments = manifest.bytes
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('/media/'));
       expect(segments.length).toBeGreaterThan(0);
       for (const segment of segments) expect((await fetch(absolute(stack, segment))).status).toBe(200);
       const played = await run('ffmpeg', ['-v', 'error', '-i', absolute(stack, media.variants.hls!), '-f', 'null', '-']);
@@ -170,8 +191,28 @@ describe('local store, end to end through the router', () => {
     expect(asCarol.data?.message ?? null).toBeNull();
     const entities = await graphql<{ _entities: Array<Record<string, unknown> | null> }>(
       stack.mediaUrl,
-      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Media { id url } ... on Message { attachments { id url } } } }`,
-      { r: [{ __typename: 'Media', id: mediaId }, { __typename: 'Message', id: message.id, mediaIds: [mediaId] }] },
+      `
+        query ($r: [_Any!]!) {
+          _entities(representations: $r) {
+            ... on Media {
+              id
+              url
+            }
+            ... on Message {
+              attachments {
+                id
+                url
+              }
+            }
+          }
+        }
+      `,
+      {
+        r: [
+          { __typename: 'Media', id: mediaId },
+          { __typename: 'Message', id: message.id, mediaIds: [mediaId] },
+        ],
+      },
       carol.accessToken,
       { 'x-chirpchat-router-secret': stack.routerSecret },
     );
@@ -229,13 +270,16 @@ describe('local store, end to end through the router', () => {
       const read = `query($id: ID!) { _entities(representations: [{ __typename: "Media", id: $id }]) { ... on Media { status urlsExpireAt variants { thumbnail } } } }`;
       let ready: { status: string; urlsExpireAt: string; variants: { thumbnail: string } } | undefined;
       await expect
-        .poll(async () => {
-          const response = await graphql<{ _entities: Array<typeof ready> }>(shortLived.mediaUrl, read, { id }, dora.accessToken, {
-            'x-chirpchat-router-secret': shortLived.routerSecret,
-          });
-          ready = response.data?._entities[0] ?? undefined;
-          return ready?.status;
-        }, { timeout: 30_000 })
+        .poll(
+          async () => {
+            const response = await graphql<{ _entities: Array<typeof ready> }>(shortLived.mediaUrl, read, { id }, dora.accessToken, {
+              'x-chirpchat-router-secret': shortLived.routerSecret,
+            });
+            ready = response.data?._entities[0] ?? undefined;
+            return ready?.status;
+          },
+          { timeout: 30_000 },
+        )
         .toBe('READY');
       const expiresAt = new Date(ready!.urlsExpireAt).getTime();
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1100));
@@ -250,16 +294,18 @@ describe('refused uploads leave nothing behind', () => {
   it('refuses SVG, unknown types and oversize files at the ticket, storing nothing', async () => {
     const media = mediaAs(stack, alice);
     const before = await stack.sql(`select count(*)::int as n from media.media`);
-    expect(errorCode(await media.createUpload({ conversationId, filename: 'logo.svg', mimeType: 'image/svg+xml', bytes: 100 }))).toBe('INVALID_FILE_TYPE');
-    expect(errorCode(await media.createUpload({ conversationId, filename: 'setup.exe', mimeType: 'application/x-msdownload', bytes: 100 }))).toBe(
+    expect(errorCode(await media.createUpload({ conversationId, filename: 'logo.svg', mimeType: 'image/svg+xml', bytes: 100 }))).toBe(
       'INVALID_FILE_TYPE',
     );
+    expect(
+      errorCode(await media.createUpload({ conversationId, filename: 'setup.exe', mimeType: 'application/x-msdownload', bytes: 100 })),
+    ).toBe('INVALID_FILE_TYPE');
     const huge = await media.createUpload({ conversationId, filename: 'huge.png', mimeType: 'image/png', bytes: 26 * 1024 * 1024 });
     expect(errorCode(huge)).toBe('FILE_TOO_LARGE');
     expect(huge.errors![0]!.extensions!.maxBytes).toBe(25 * 1024 * 1024);
-    expect(errorCode(await mediaAs(stack, carol).createUpload({ conversationId, filename: 'x.png', mimeType: 'image/png', bytes: 100 }))).toBe(
-      'FORBIDDEN',
-    );
+    expect(
+      errorCode(await mediaAs(stack, carol).createUpload({ conversationId, filename: 'x.png', mimeType: 'image/png', bytes: 100 })),
+    ).toBe('FORBIDDEN');
     expect(await stack.sql(`select count(*)::int as n from media.media`)).toEqual(before);
   });
 
@@ -315,7 +361,11 @@ describe('chunked, resumable uploads', () => {
     const bytes = new Uint8Array(await readFile(file));
     const chunk = Math.ceil(bytes.length / 3);
     const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: 'long.wav', mimeType: 'audio/wav', bytes: bytes.length });
-    const range = (index: number): [number, number, number] => [index * chunk, Math.min(bytes.length, (index + 1) * chunk) - 1, bytes.length];
+    const range = (index: number): [number, number, number] => [
+      index * chunk,
+      Math.min(bytes.length, (index + 1) * chunk) - 1,
+      bytes.length,
+    ];
     const part = (index: number) => bytes.subarray(range(index)[0], range(index)[1] + 1);
 
     expect(await postUpload(stack, ticket, part(0), { range: range(0), uploadId: 'resume-1' })).toMatchObject({
@@ -330,9 +380,14 @@ describe('chunked, resumable uploads', () => {
     await broken.catch(() => undefined);
     // Sent again whole, it replaces whatever of it had arrived.
     expect((await postUpload(stack, ticket, part(1), { range: range(1), uploadId: 'resume-1' })).body.done).toBe(false);
-    expect((await postUpload(stack, ticket, part(2), { range: range(2), uploadId: 'resume-1' })).body).toMatchObject({ done: true, bytes: bytes.length });
+    expect((await postUpload(stack, ticket, part(2), { range: range(2), uploadId: 'resume-1' })).body).toMatchObject({
+      done: true,
+      bytes: bytes.length,
+    });
 
-    const [row] = await stack.sql<{ bytes: number; status: string }>(`select bytes, status from media.media where id = $1`, [ticket.media.id]);
+    const [row] = await stack.sql<{ bytes: number; status: string }>(`select bytes, status from media.media where id = $1`, [
+      ticket.media.id,
+    ]);
     expect(row!.bytes).toBe(bytes.length);
     const stored = await readFile(path.join(stack.mediaDir, 'media', 'files', ticket.media.id, 'original.wav'));
     expect(stored.equals(Buffer.from(bytes))).toBe(true);
@@ -341,7 +396,10 @@ describe('chunked, resumable uploads', () => {
   it('refuses a chunk that skips ahead, saying how much has arrived', async () => {
     const bytes = new TextEncoder().encode('plain text chunk '.repeat(1000));
     const ticket = await mediaAs(stack, alice).ticket({ conversationId, filename: 'a.txt', mimeType: 'text/plain', bytes: bytes.length });
-    const answer = await postUpload(stack, ticket, bytes.subarray(5000), { range: [5000, bytes.length - 1, bytes.length], uploadId: 'skip' });
+    const answer = await postUpload(stack, ticket, bytes.subarray(5000), {
+      range: [5000, bytes.length - 1, bytes.length],
+      uploadId: 'skip',
+    });
     expect(answer).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT', bytesReceived: 0 } } });
   });
 });

@@ -60,7 +60,12 @@ export function mediaAs(stack: Stack, user: TestUser) {
     graphql<T>(stack.url, query, variables, user.accessToken);
   return {
     ask,
-    createUpload(input: { conversationId?: string | null; filename: string; mimeType: string; bytes: number }): Promise<GraphQLResponse<{ createUpload: Ticket }>> {
+    createUpload(input: {
+      conversationId?: string | null;
+      filename: string;
+      mimeType: string;
+      bytes: number;
+    }): Promise<GraphQLResponse<{ createUpload: Ticket }>> {
       return ask<{ createUpload: Ticket }>(CREATE_UPLOAD, { input });
     },
     async ticket(input: { conversationId?: string | null; filename: string; mimeType: string; bytes: number }): Promise<Ticket> {
@@ -72,7 +77,10 @@ export function mediaAs(stack: Stack, user: TestUser) {
     post: (ticket: Ticket, bytes: Uint8Array, options: { filename?: string; range?: [number, number, number]; uploadId?: string } = {}) =>
       postUpload(stack, ticket, bytes, options),
     /** createUpload + upload in one go; returns the media id. */
-    async upload(conversationId: string | null, file: { path?: string; bytes?: Uint8Array; filename: string; mimeType: string }): Promise<string> {
+    async upload(
+      conversationId: string | null,
+      file: { path?: string; bytes?: Uint8Array; filename: string; mimeType: string },
+    ): Promise<string> {
       const bytes = file.bytes ?? new Uint8Array(await readFile(file.path!));
       const ticket = await this.ticket({ conversationId, filename: file.filename, mimeType: file.mimeType, bytes: bytes.length });
       const answer = await postUpload(stack, ticket, bytes, { filename: file.filename });

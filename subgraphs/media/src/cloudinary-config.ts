@@ -12,7 +12,10 @@ export function cloudinaryOptions(config: {
 }): CloudinaryOptions | undefined {
   if (!config.CLOUDINARY_URL) return undefined;
   if (!config.CLOUDINARY_AUTH_TOKEN_KEY) {
-    throw new ConfigError('CLOUDINARY_AUTH_TOKEN_KEY', 'is required with CLOUDINARY_URL: media URLs must expire (token-based authentication)');
+    throw new ConfigError(
+      'CLOUDINARY_AUTH_TOKEN_KEY',
+      'is required with CLOUDINARY_URL: media URLs must expire (token-based authentication)',
+    );
   }
   if (!config.PUBLIC_URL) throw new ConfigError('PUBLIC_URL', 'is required with CLOUDINARY_URL: Cloudinary sends its notifications there');
   return { url: config.CLOUDINARY_URL, authTokenKey: config.CLOUDINARY_AUTH_TOKEN_KEY, publicUrl: config.PUBLIC_URL };

@@ -100,7 +100,10 @@ export class LocalUploadService {
     const inspected = await inspectUpload(part, grant.mimeType).catch(async (error: unknown) => {
       if (!(error instanceof FfmpegNotFoundError)) throw error;
       this.logger.error({ err: error }, 'cannot inspect video or audio');
-      throw await this.refuse(media, new HttpError(503, 'INTERNAL_SERVER_ERROR', 'This server cannot take video or audio yet (ffmpeg is not installed).'));
+      throw await this.refuse(
+        media,
+        new HttpError(503, 'INTERNAL_SERVER_ERROR', 'This server cannot take video or audio yet (ffmpeg is not installed).'),
+      );
     });
     if (!inspected.ok) {
       throw await this.refuse(
