@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createLogger, createPresenceStore, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
 import { cloudinaryOrigins } from '@chirpchat/media';
@@ -43,11 +43,9 @@ await runMain(async () => {
     extend: webAppRoutes(webDistPath, logger, config.CLOUDINARY_URL ? cloudinaryOrigins(config.CLOUDINARY_URL) : []),
   });
   await router.listen();
-  const stop = () =>
-    void router
-      .close()
-      .then(() => presence.close())
-      .then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  stopOnSignals(
+    logger,
+    () => router.close(),
+    () => presence.close(),
+  );
 });

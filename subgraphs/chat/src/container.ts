@@ -1,39 +1,9 @@
-import type { GraphQLSchema } from 'graphql';
-import type { ContainerType } from 'type-graphql';
-
-type Key<T> = abstract new (...args: never[]) => T;
+import { SchemaContainer } from '@chirpchat/kit';
 
 /**
- * The resolvers and services of one running chat subgraph. type-graphql asks it for resolver
- * instances (the `container` option); the entry points type-graphql does not construct —
- * subscription `subscribe` functions and `__resolveReference` — find it through the schema
- * that is executing (`info.schema`), so several subgraphs can share a process.
+ * The resolvers and services of one running chat subgraph (kit's SchemaContainer): type-graphql
+ * asks it for resolver instances, and subscription `subscribe` functions and `__resolveReference`
+ * find it through the executing schema (`ChatContainer.of(info)`).
  */
-export class ChatContainer implements ContainerType {
-  private static readonly bySchema = new WeakMap<GraphQLSchema, ChatContainer>();
-  private readonly instances = new Map<Key<unknown>, unknown>();
-
-  /** The container of the schema running this operation. */
-  static of(info: { schema: GraphQLSchema } | undefined): ChatContainer {
-    const container = info && ChatContainer.bySchema.get(info.schema);
-    if (!container) throw new Error('This schema was not built by the chat subgraph.');
-    return container;
-  }
-
-  register<T>(key: Key<T>, instance: T): this {
-    this.instances.set(key, instance);
-    return this;
-  }
-
-  get<T>(key: Key<T>): T {
-    const instance = this.instances.get(key);
-    if (instance === undefined)
-      throw new Error(`Nothing is registered for ${key.name} (a schema from buildChatSchema() is for printing SDL only).`);
-    return instance as T;
-  }
-
-  /** Lets the schema's own entry points find this container. */
-  attachTo(schema: GraphQLSchema): void {
-    ChatContainer.bySchema.set(schema, this);
-  }
-}
+export const ChatContainer = SchemaContainer;
+export type ChatContainer = SchemaContainer;

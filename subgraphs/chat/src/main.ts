@@ -1,4 +1,4 @@
-import { ConfigError, createBus, createLogger, readConfig, runMain, type RunningServer } from '@chirpchat/kit';
+import { ConfigError, createBus, createLogger, readConfig, runMain, type RunningServer, stopOnSignals } from '@chirpchat/kit';
 import { createChat } from './index.js';
 
 /** The chat subgraph as its own process: it needs the real PostgreSQL and Redis that the other instances share. */
@@ -35,21 +35,9 @@ void runMain(async () => {
     throw error;
   }
 
-  const server = chat;
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      await server.close();
-      await bus.close();
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  stopOnSignals(
+    logger,
+    () => chat.close(),
+    () => bus.close(),
+  );
 });

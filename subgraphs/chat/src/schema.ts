@@ -1,6 +1,5 @@
-import { buildFederatedSchema } from '@chirpchat/kit';
+import { buildFederatedSchema, noTopicPubSub } from '@chirpchat/kit';
 import type { GraphQLSchema } from 'graphql';
-import type { PubSub } from 'type-graphql';
 import { ChatContainer } from './container.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
@@ -42,26 +41,12 @@ export const chatResolvers = [
 ] as const;
 
 /**
- * type-graphql insists on a PubSub as soon as a subscription exists, even when each one brings
- * its own `subscribe` function (ours read the bus through their services). Topic-based
- * subscriptions are not used here, so this one refuses.
- */
-const topicSubscriptionsUnused: PubSub = {
-  publish() {
-    throw new Error('The chat subgraph publishes through its Bus, not type-graphql topics.');
-  },
-  subscribe() {
-    throw new Error('Chat subscriptions use their own subscribe functions, not type-graphql topics.');
-  },
-};
-
-/**
  * Builds the chat subgraph schema, wired to the given container's resolvers and services
  * (an empty container yields a schema fit only for printing SDL).
  */
 export async function buildSchemaWith(container: ChatContainer): Promise<GraphQLSchema> {
   const schema = await buildFederatedSchema(
-    { resolvers: chatResolvers, container, pubSub: topicSubscriptionsUnused },
+    { resolvers: chatResolvers, container, pubSub: noTopicPubSub },
     {
       Conversation: { __resolveReference: resolveConversationReference },
       Message: { __resolveReference: resolveMessageReference },

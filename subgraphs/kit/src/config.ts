@@ -153,3 +153,28 @@ export async function runMain(start: () => Promise<unknown>): Promise<void> {
     process.exit(1);
   }
 }
+
+/**
+ * Closes a process's resources in order on SIGTERM or SIGINT (once), then exits: 0 when all
+ * closed, 1 with a log line when one failed.
+ */
+export function stopOnSignals(
+  logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void },
+  ...closers: Array<() => Promise<unknown>>
+): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      for (const close of closers) await close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+}

@@ -1,4 +1,4 @@
-import { ConfigError, createBus, createLogger, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createBus, createLogger, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
 import { cloudinaryOptions, createMedia } from './index.js';
 
 /** The media subgraph as its own process: it needs the real PostgreSQL (jobs) and Redis (mediaProcessed) the other services share. */
@@ -53,19 +53,9 @@ void runMain(async () => {
   }
   logger.info({ store: cloudinary ? 'cloudinary' : 'local' }, 'media store');
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => bus.close().then(() => process.exit(0)),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  stopOnSignals(
+    logger,
+    () => server.close(),
+    () => bus.close(),
+  );
 });

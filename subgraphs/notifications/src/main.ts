@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createLogger, createPresenceStore, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
 import { createNotifications } from './index.js';
 
 /** The notifications subgraph as its own process: it needs the real PostgreSQL (jobs) and Redis (presence) the other services share. */
@@ -49,19 +49,9 @@ void runMain(async () => {
     throw error;
   }
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => presence.close().then(() => process.exit(0)),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  stopOnSignals(
+    logger,
+    () => server.close(),
+    () => presence.close(),
+  );
 });

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, createPresenceStore, readConfig, runMain } from '@chirpchat/kit';
+import { ConfigError, createLogger, createPresenceStore, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
 import { createUsers } from './index.js';
 
 /** The users subgraph as a process of its own (real services; the embedded mode runs it in the router). */
@@ -49,22 +49,9 @@ void runMain(async () => {
   const url = await server.listen();
   logger.info({ url }, 'users subgraph ready');
 
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    server
-      .close()
-      .then(() => presence.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignals(
+    logger,
+    () => server.close(),
+    () => presence.close(),
+  );
 });
