@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKeys } from '@chirpchat/kit';
+import { freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
@@ -13,6 +16,7 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   let dropDatabase: () => Promise<void>;
   let routerA: ServiceProcess;
   let routerB: ServiceProcess;
+  let mediaDir: string | undefined;
 
   beforeAll(async () => {
     const database = await createTestDatabase();
@@ -25,11 +29,15 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
       JWT_PUBLIC_KEY: keys.publicKey,
       JWT_PRIVATE_KEY: keys.privateKey,
     };
-    const users = await startProcess('users', 'subgraphs/users/dist/src/main.js', env);
+    // Chat and users ask media about files and media asks chat about members: media's port is known up front.
+    const mediaPort = await freePort();
+    const mediaUrl = `http://127.0.0.1:${mediaPort}/graphql`;
+    mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
+    const users = await startProcess('users', 'subgraphs/users/dist/src/main.js', { ...env, MEDIA_URL: mediaUrl });
     services.push(users);
     const [chatA, chatB] = await Promise.all([
-      startProcess('chat-a', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url }),
-      startProcess('chat-b', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url }),
+      startProcess('chat-a', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url, MEDIA_URL: mediaUrl }),
+      startProcess('chat-b', 'subgraphs/chat/dist/src/main.js', { ...env, USERS_URL: users.url, MEDIA_URL: mediaUrl }),
     ]);
     services.push(chatA!, chatB!);
     const vapid = generateVapidKeys();
@@ -41,7 +49,14 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
       VAPID_SUBJECT: 'mailto:tests@example.com',
     });
     services.push(notifications);
-    const subgraphs = { USERS_URL: users.url, NOTIFICATIONS_URL: notifications.url };
+    const media = await startProcess(
+      'media',
+      'subgraphs/media/dist/src/main.js',
+      { ...env, CHAT_URL: chatA!.url, DATA_DIR: mediaDir, MEDIA_SECRET: 'multi-instance-media-secret-'.padEnd(48, 'x') },
+      mediaPort,
+    );
+    services.push(media);
+    const subgraphs = { USERS_URL: users.url, NOTIFICATIONS_URL: notifications.url, MEDIA_URL: mediaUrl };
     [routerA, routerB] = await Promise.all([
       startProcess('router-a', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatA!.url }),
       startProcess('router-b', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatB!.url }),
@@ -52,6 +67,7 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   afterAll(async () => {
     await Promise.all(services.map(stopProcess));
     await dropDatabase?.();
+    if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   });
 
   it('delivers to a subscriber on router A what was sent through router B', async () => {

@@ -253,8 +253,9 @@ export interface ServiceProcess {
 }
 
 /** Starts `node <entry>` with the given environment and waits until its /health answers 200. */
-export async function startProcess(name: string, entry: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
+/** @param port where it listens; a free port unless given (for services others must know in advance) */
+export async function startProcess(name: string, entry: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [path.join(repoRoot, entry)], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,6 +27,7 @@ describe('the web client as an installable PWA', () => {
         users: 'http://127.0.0.1:9/graphql',
         chat: 'http://127.0.0.1:9/graphql',
         notifications: 'http://127.0.0.1:9/graphql',
+        media: 'http://127.0.0.1:9/graphql',
       },
       routerSecret: 'test-router-secret-'.padEnd(40, 'x'),
       jwtPublicKey: generateSigningKeys().publicKey,
