@@ -14,7 +14,10 @@ import { createBus, createLogger, createPresenceStore, generateSigningKeys } fro
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys } from '@chirpchat/notifications';
+import { createMedia } from '@chirpchat/media';
 import { createRouter } from '@chirpchat/router';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sends = Number(process.env.BENCH_SENDS ?? 300);
@@ -47,9 +50,13 @@ const chatUrl = await chat.listen();
 const vapid = { ...generateVapidKeys(), subject: 'mailto:bench@example.com' };
 const notifications = await createNotifications({ ...common, chatUrl, redisUrl, vapid });
 const notificationsUrl = await notifications.listen();
+// Part of the supergraph too; text messages never reach it.
+const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-bench-media-'));
+const media = await createMedia({ ...common, chatUrl, bus, dataDir: mediaDir, localSecret: randomBytes(32).toString('hex') });
+const mediaUrl = await media.listen();
 const router = await createRouter({
   supergraphSdl: await readFile(path.join(root, 'schema/supergraph.graphql'), 'utf8'),
-  subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl },
+  subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl, media: mediaUrl },
   routerSecret,
   jwtPublicKey: keys.publicKey,
   presence,
@@ -159,6 +166,8 @@ results.push(
 await viaRouter.dispose();
 await direct.dispose();
 await router.close();
+await media.close();
+await rm(mediaDir, { recursive: true, force: true });
 await notifications.close();
 await chat.close();
 await users.close();
