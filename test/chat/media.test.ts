@@ -3,7 +3,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaStates } from '../media/media-states.js';
 import { chatAs } from '../support/chat.js';
-import { errorCode as routerErrorCode, graphql, registerUser, type TestUser as RouterUser } from '../support/graphql.js';
+import {
+  errorCode as routerErrorCode,
+  graphql,
+  registerUser,
+  type GraphQLResponse,
+  type TestUser as RouterUser,
+} from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { errorCode, startChatFixture, type ChatFixture, type TestUser } from './chat-fixture.js';
 import { CREATE_CONVERSATION, type ConversationShape } from './operations.js';
@@ -208,26 +214,27 @@ describe('chat with the real media subgraph, through the router', () => {
     const conversationId = await groupOf(alice, bob);
     const other = await groupOf(alice, bob);
     const ready = await media.readyImage(alice, conversationId);
-    const [othersFile, otherConversation, noConversation, uploading, failed, ...eleven] = await Promise.all([
-      media.image(bob, conversationId),
-      media.image(alice, other),
-      media.image(alice, null),
-      media.uploading(alice, conversationId),
-      media.imageIn(alice, conversationId, { status: 'FAILED' }),
-      ...Array.from({ length: 11 }, () => media.image(alice, conversationId)),
-    ]);
+    // One after another: a burst of parallel uploads holds many database connections, and other test files run alongside.
+    const othersFile = await media.image(bob, conversationId);
+    const otherConversation = await media.image(alice, other);
+    const noConversation = await media.image(alice, null);
+    const uploading = await media.uploading(alice, conversationId);
+    const failed = await media.imageIn(alice, conversationId, { status: 'FAILED' });
+    const eleven: string[] = [];
+    for (let i = 0; i < 11; i++) eleven.push(await media.image(alice, conversationId));
 
     const cases = {
       unknown: [randomUUID()],
-      othersFile: [othersFile!],
-      otherConversation: [otherConversation!],
-      noConversation: [noConversation!],
-      uploading: [uploading!],
-      failed: [failed!],
+      othersFile: [othersFile],
+      otherConversation: [otherConversation],
+      noConversation: [noConversation],
+      uploading: [uploading],
+      failed: [failed],
       eleven,
       repeated: [ready, ready],
     };
-    const results = await Promise.all(Object.values(cases).map((mediaIds) => sendAs(alice, { conversationId, text: 'x', mediaIds })));
+    const results: Array<GraphQLResponse<Sent>> = [];
+    for (const mediaIds of Object.values(cases)) results.push(await sendAs(alice, { conversationId, text: 'x', mediaIds }));
 
     expect(results.map((r) => [routerErrorCode(r), r.errors?.[0]?.extensions?.field])).toEqual(
       results.map(() => ['BAD_USER_INPUT', 'mediaIds']),
