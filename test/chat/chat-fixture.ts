@@ -200,7 +200,7 @@ export interface ChatFixture {
 }
 
 export interface ChatFixtureOptions {
-  /** The media subgraph chat asks about files (a stand-in); none by default, as in a chat without media. */
+  /** The media subgraph chat asks about files; none by default, as in a chat without media (tests with media use startStack). */
   mediaUrl?: string;
 }
 

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mediaStates } from '../media/media-states.js';
+import { chatAs } from '../support/chat.js';
+import {
+  errorCode as routerErrorCode,
+  graphql,
+  registerUser,
+  type GraphQLResponse,
+  type TestUser as RouterUser,
+} from '../support/graphql.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { errorCode, startChatFixture, type ChatFixture, type TestUser } from './chat-fixture.js';
-import { FakeMediaSubgraph } from './fake-media.js';
 import { CREATE_CONVERSATION, type ConversationShape } from './operations.js';
 
 const SEND = /* GraphQL */ `
@@ -132,116 +142,221 @@ describe('chat subgraph without a media subgraph', () => {
   });
 });
 
-describe('chat subgraph with a media subgraph (a stand-in answering _entities)', () => {
-  let chat: ChatFixture;
-  let media: FakeMediaSubgraph;
+describe('chat with the real media subgraph, through the router', () => {
+  let stack: Stack;
+  let media: Awaited<ReturnType<typeof mediaStates>>;
+  let alice: RouterUser;
+  let bob: RouterUser;
+  /** Shares no conversation with Alice or Bob. */
+  let carol: RouterUser;
 
   beforeAll(async () => {
-    media = new FakeMediaSubgraph();
-    chat = await startChatFixture({ mediaUrl: await media.listen() });
+    stack = await startStack();
+    media = await mediaStates(stack);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(stack.url, 'alice'),
+      registerUser(stack.url, 'bob'),
+      registerUser(stack.url, 'carol'),
+    ]);
   });
   afterAll(async () => {
-    await chat?.close();
-    await media?.close();
+    await media?.remove();
+    await stack?.close();
   });
 
+  const call = <T = Record<string, any>>(as: RouterUser, query: string, variables: Record<string, unknown> = {}) =>
+    graphql<T>(stack.url, query, variables, as.accessToken);
+  const sendAs = (as: RouterUser, input: Record<string, unknown>) => call<Sent>(as, SEND, { input: { clientId: randomUUID(), ...input } });
+  const groupOf = (owner: RouterUser, ...others: RouterUser[]) => chatAs(stack, owner).create('GROUP', others);
+  const jobsFor = (id: string) =>
+    stack.sql<MediaJob>(`select id::text, data from pgboss.job where name = 'media-delete' and id::text = $1`, [id]);
+  const filesOf = async (ids: readonly string[]) => (await Promise.all(ids.map((id) => media.storedFiles(id)))).flat();
+  /** `_entities` on one subgraph as the router calls it: router secret plus the user's token. */
+  const entitiesOn = <T>(url: string, as: RouterUser, query: string, r: unknown[]) =>
+    graphql<T>(url, query, { r }, as.accessToken, { 'x-chirpchat-router-secret': stack.routerSecret });
+
   it('stores the files in order, with or without text, asking media as the sender; a retry returns the first message', async () => {
-    const { alice, bob } = chat.users;
-    const conversationId = await group(chat, alice, bob);
-    const files = [media.add(alice.id, conversationId), media.add(alice.id, conversationId, { status: 'PROCESSING', kind: 'VIDEO' })];
+    const conversationId = await groupOf(alice, bob);
+    const files = [
+      await media.readyImage(alice, conversationId),
+      await media.imageIn(alice, conversationId, { status: 'PROCESSING', kind: 'VIDEO' }),
+    ];
     const clientId = randomUUID();
 
-    const first = await send(chat, alice, { conversationId, clientId, mediaIds: files });
-    const retry = await send(chat, alice, { conversationId, clientId, mediaIds: files });
-    const captioned = await send(chat, alice, { conversationId, text: 'caption', mediaIds: [media.add(alice.id, conversationId)] });
+    const first = await sendAs(alice, { conversationId, clientId, mediaIds: files });
+    const retry = await sendAs(alice, { conversationId, clientId, mediaIds: files });
+    const captioned = await sendAs(alice, { conversationId, text: 'caption', mediaIds: [await media.readyImage(alice, conversationId)] });
+    const asBob = await call<{ message: { attachments: Array<{ id: string; kind: string; status: string }> } }>(
+      bob,
+      `query($id: ID!) { message(id: $id) { attachments { id kind status } } }`,
+      { id: first.data?.sendMessage.id },
+    );
 
     expect(first.errors).toBeUndefined();
     expect(first.data!.sendMessage).toMatchObject({ seq: 1, text: null, mediaIds: files });
     expect(retry.data).toEqual(first.data);
+    expect(captioned.errors).toBeUndefined();
     expect(captioned.data!.sendMessage).toMatchObject({ seq: 2, text: 'caption' });
-    expect(media.authorizations.at(-1)).toBe(alice.authorization);
-    const [event] = await chat.sql<{ data: { text: string } }>(`select data from pgboss.job where name = 'message-sent' and id = $1`, [
-      first.data!.sendMessage.id,
+    expect(asBob.data!.message.attachments).toEqual([
+      { id: files[0], kind: 'IMAGE', status: 'READY' },
+      { id: files[1], kind: 'VIDEO', status: 'PROCESSING' },
     ]);
+    // Media answers nobody but a signed-in viewer: chat could only have accepted the files by asking as Alice.
+    expect(await Promise.all(files.map((id) => media.anonymousLookup(id)))).toEqual([null, null]);
+    const [event] = await stack.sql<{ data: { text: string } }>(
+      `select data from pgboss.job where name = 'message-sent' and id::text = $1`,
+      [first.data!.sendMessage.id],
+    );
     expect(event!.data.text).toBe('📎 Attachment');
   });
 
   it('refuses files that are unknown, someone else’s, for another place, unfinished, failed, too many or repeated', async () => {
-    const { alice, bob } = chat.users;
-    const conversationId = await group(chat, alice, bob);
-    const other = await group(chat, alice, bob);
-    const ready = media.add(alice.id, conversationId);
+    const conversationId = await groupOf(alice, bob);
+    const other = await groupOf(alice, bob);
+    const ready = await media.readyImage(alice, conversationId);
+    // One after another: a burst of parallel uploads holds many database connections, and other test files run alongside.
+    const othersFile = await media.image(bob, conversationId);
+    const otherConversation = await media.image(alice, other);
+    const noConversation = await media.image(alice, null);
+    const uploading = await media.uploading(alice, conversationId);
+    const failed = await media.imageIn(alice, conversationId, { status: 'FAILED' });
+    const eleven: string[] = [];
+    for (let i = 0; i < 11; i++) eleven.push(await media.image(alice, conversationId));
 
     const cases = {
       unknown: [randomUUID()],
-      othersFile: [media.add(bob.id, conversationId)],
-      otherConversation: [media.add(alice.id, other)],
-      noConversation: [media.add(alice.id, null)],
-      uploading: [media.add(alice.id, conversationId, { status: 'UPLOADING' })],
-      failed: [media.add(alice.id, conversationId, { status: 'FAILED' })],
-      eleven: Array.from({ length: 11 }, () => media.add(alice.id, conversationId)),
+      othersFile: [othersFile],
+      otherConversation: [otherConversation],
+      noConversation: [noConversation],
+      uploading: [uploading],
+      failed: [failed],
+      eleven,
       repeated: [ready, ready],
     };
-    const results = await Promise.all(Object.values(cases).map((mediaIds) => send(chat, alice, { conversationId, text: 'x', mediaIds })));
+    const results: Array<GraphQLResponse<Sent>> = [];
+    for (const mediaIds of Object.values(cases)) results.push(await sendAs(alice, { conversationId, text: 'x', mediaIds }));
 
-    expect(results.map((r) => [errorCode(r), r.errors?.[0]?.extensions?.field])).toEqual(results.map(() => ['BAD_USER_INPUT', 'mediaIds']));
-    expect(results[4]!.errors![0]!.message).toMatch(/has not finished uploading/);
-    expect(await chat.sql('select id from chat.message where conversation_id = $1', [conversationId])).toEqual([]);
+    expect(results.map((r) => [routerErrorCode(r), r.errors?.[0]?.extensions?.field])).toEqual(
+      results.map(() => ['BAD_USER_INPUT', 'mediaIds']),
+    );
+    expect(Object.fromEntries(Object.keys(cases).map((name, index) => [name, results[index]!.errors![0]!.message]))).toEqual({
+      unknown: expect.stringMatching(/no file of yours/),
+      othersFile: expect.stringMatching(/no file of yours/),
+      otherConversation: expect.stringMatching(/uploaded for another place/),
+      noConversation: expect.stringMatching(/uploaded for another place/),
+      uploading: expect.stringMatching(/has not finished uploading/),
+      failed: expect.stringMatching(/could not be processed/),
+      eleven: expect.stringMatching(/at most 10/),
+      repeated: expect.stringMatching(/each file once/),
+    });
+    expect(await stack.sql('select id from chat.message where conversation_id = $1', [conversationId])).toEqual([]);
   });
 
   it('refuses with CONFLICT a file already attached to another message, even a concurrent one', async () => {
-    const { alice, bob } = chat.users;
-    const conversationId = await group(chat, alice, bob);
-    const file = media.add(alice.id, conversationId);
+    const conversationId = await groupOf(alice, bob);
+    const file = await media.readyImage(alice, conversationId);
 
-    const results = await Promise.all(Array.from({ length: 4 }, () => send(chat, alice, { conversationId, mediaIds: [file] })));
+    const results = await Promise.all(Array.from({ length: 4 }, () => sendAs(alice, { conversationId, mediaIds: [file] })));
 
-    expect(results.map(errorCode).sort()).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', null]);
-    expect(await chat.sql('select seq from chat.message where conversation_id = $1', [conversationId])).toEqual([{ seq: 1 }]);
+    expect(results.map((r) => routerErrorCode(r) ?? null).sort()).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', null]);
+    expect(await stack.sql('select seq from chat.message where conversation_id = $1', [conversationId])).toEqual([{ seq: 1 }]);
   });
 
-  it('enqueues the files’ deletion when a message is deleted for everyone, and not when it is hidden', async () => {
-    const { alice, bob } = chat.users;
-    const conversationId = await group(chat, alice, bob);
-    const files = [media.add(alice.id, conversationId), media.add(alice.id, conversationId)];
-    const { id } = (await send(chat, alice, { conversationId, mediaIds: files })).data!.sendMessage;
-    const before = (await mediaJobs(chat)).length;
+  it('deletes the files when a message is deleted for everyone, and not when it is hidden', async () => {
+    const conversationId = await groupOf(alice, bob);
+    const files = [await media.readyImage(alice, conversationId), await media.readyImage(alice, conversationId)];
+    const sent = await sendAs(alice, { conversationId, mediaIds: files });
+    const id = sent.data!.sendMessage.id;
+    const filesBefore = await filesOf(files);
 
-    const hidden = await chat.request(bob, DELETE, { id, forEveryone: false });
-    const afterHiding = (await mediaJobs(chat)).length;
-    const deleted = await chat.request<{ deleteMessage: { mediaIds: string[] } }>(alice, DELETE, { id });
-    const again = await chat.request(alice, DELETE, { id });
+    const hidden = await call(bob, DELETE, { id, forEveryone: false });
+    const jobsAfterHiding = await jobsFor(id);
+    const filesAfterHiding = await filesOf(files);
+    const rowsAfterHiding = await media.rows(files);
+    const deleted = await call<{ deleteMessage: { mediaIds: string[] } }>(alice, DELETE, { id });
+    const again = await call(alice, DELETE, { id });
 
     expect([hidden.errors, deleted.errors, again.errors]).toEqual([undefined, undefined, undefined]);
-    expect(afterHiding).toBe(before);
+    expect(filesBefore.length).toBeGreaterThan(0);
+    expect(jobsAfterHiding).toEqual([]);
+    expect(filesAfterHiding).toEqual(filesBefore);
+    expect(rowsAfterHiding).toEqual([...files].sort());
     expect(deleted.data!.deleteMessage.mediaIds).toEqual([]);
-    expect((await mediaJobs(chat)).filter((job) => job.id === id)).toEqual([{ id, data: { mediaIds: files, reason: `message:${id}` } }]);
+    expect(await jobsFor(id)).toEqual([{ id, data: { mediaIds: files, reason: `message:${id}` } }]);
+    await expect.poll(() => media.rows(files), { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => filesOf(files), { timeout: 30_000 }).toEqual([]);
   });
 
-  it('posts a story with a file uploaded without a conversation, shows it to contacts only, and enqueues its deletion with the story', async () => {
-    const { alice, bob } = chat.users;
-    const conversationId = await group(chat, alice, bob);
-    const file = media.add(alice.id, null);
+  it('posts a story with a file uploaded without a conversation, shows it to contacts only, and deletes the file with the story', async () => {
+    const conversationId = await groupOf(alice, bob);
+    const file = await media.readyImage(alice, null);
 
-    const refused = await chat.request(alice, POST_STORY, { mediaId: media.add(alice.id, conversationId) });
-    const posted = await chat.request<{ postStory: { id: string; text: string | null; mediaId: string } }>(alice, POST_STORY, {
-      mediaId: file,
-    });
-    const reused = await chat.request(alice, POST_STORY, { text: 'again', mediaId: file });
+    const refused = await call(alice, POST_STORY, { mediaId: await media.image(alice, conversationId) });
+    const posted = await call<{ postStory: { id: string; text: string | null; mediaId: string } }>(alice, POST_STORY, { mediaId: file });
+    const reused = await call(alice, POST_STORY, { text: 'again', mediaId: file });
     const id = posted.data!.postStory.id;
     const [asContact, asStranger] = await Promise.all(
-      [bob, chat.users.dave].map((viewer) =>
-        chat.request<{ _entities: Array<{ id: string; mediaId: string } | null> }>(viewer, STORY_ENTITIES, {
-          r: [{ __typename: 'Story', id }],
-        }),
+      [bob, carol].map((viewer) =>
+        entitiesOn<{ _entities: Array<{ id: string; mediaId: string } | null> }>(stack.chatUrl, viewer, STORY_ENTITIES, [
+          { __typename: 'Story', id },
+        ]),
       ),
     );
-    await chat.request(alice, DELETE_STORY, { id });
+    const filesBefore = await media.storedFiles(file);
+    const deleted = await call(alice, DELETE_STORY, { id });
 
-    expect([errorCode(refused), errorCode(reused)]).toEqual(['BAD_USER_INPUT', 'CONFLICT']);
+    expect([routerErrorCode(refused), routerErrorCode(reused)]).toEqual(['BAD_USER_INPUT', 'CONFLICT']);
     expect(asContact!.data!._entities).toEqual([{ id, mediaId: file }]);
     expect(asStranger!.data!._entities).toEqual([null]);
     expect(posted.data!.postStory).toEqual({ id, text: null, mediaId: file });
-    expect((await mediaJobs(chat)).filter((job) => job.id === id)).toEqual([{ id, data: { mediaIds: [file], reason: `story:${id}` } }]);
+    expect(deleted.data).toEqual({ deleteStory: true });
+    expect(filesBefore.length).toBeGreaterThan(0);
+    expect(await jobsFor(id)).toEqual([{ id, data: { mediaIds: [file], reason: `story:${id}` } }]);
+    await expect.poll(() => media.rows([file]), { timeout: 30_000 }).toEqual([]);
+    await expect.poll(() => media.storedFiles(file), { timeout: 30_000 }).toEqual([]);
+  });
+
+  it('shows a story’s picture to people who share a conversation with its author, with a thumbnail that loads, and to no one else', async () => {
+    await groupOf(alice, bob);
+    const file = await media.image(alice, null);
+    const posted = await call<{ postStory: { id: string } }>(alice, POST_STORY, { text: 'sunset', mediaId: file });
+    const id = posted.data!.postStory.id;
+    type Seen = {
+      id: string;
+      mediaId: string | null;
+      media: { id: string; status: string; variants: { thumbnail: string | null } } | null;
+    };
+    const STORIES = `query { stories { id mediaId media { id status variants { thumbnail } } } }`;
+
+    let bobsStory: Seen | undefined;
+    await expect
+      .poll(
+        async () => {
+          const response = await call<{ stories: Seen[] }>(bob, STORIES);
+          expect(response.errors).toBeUndefined();
+          bobsStory = response.data!.stories.find((story) => story.id === id);
+          return bobsStory?.media?.status;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('READY');
+    const thumbnail = await fetch(new URL(bobsStory!.media!.variants.thumbnail!, stack.origin));
+    const carolsStories = await call<{ stories: Seen[] }>(carol, STORIES);
+    const STORY_MEDIA = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Story { id media { id } } } }`;
+    const representation = [{ __typename: 'Story', id, mediaId: file }];
+    const [mediaForBob, mediaForCarol] = await Promise.all(
+      [bob, carol].map((viewer) => entitiesOn<{ _entities: unknown[] }>(stack.mediaUrl, viewer, STORY_MEDIA, representation)),
+    );
+
+    expect(posted.errors).toBeUndefined();
+    expect(bobsStory).toMatchObject({ mediaId: file, media: { id: file } });
+    expect(new URL(thumbnail.url).origin).toBe(stack.origin);
+    expect(thumbnail.status).toBe(200);
+    expect(await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).toMatchObject({ format: 'jpeg', width: 250, height: 250 });
+    expect(carolsStories.errors).toBeUndefined();
+    expect(carolsStories.data!.stories.map((story) => story.id)).not.toContain(id);
+    expect(mediaForBob!.data!._entities).toEqual([{ id, media: { id: file } }]);
+    expect(mediaForCarol!.errors).toBeUndefined();
+    expect(mediaForCarol!.data!._entities).toEqual([{ id, media: null }]);
   });
 });

@@ -38,6 +38,10 @@ export interface Stack {
   databaseUrl: string;
   /** The media subgraph's own GraphQL endpoint, for tests that call it directly (with `routerSecret`). */
   mediaUrl: string;
+  /** The chat subgraph's own GraphQL endpoint, for tests about its `_entities` (call it with `routerSecret`). */
+  chatUrl: string;
+  /** The users subgraph's own GraphQL endpoint, for tests that call it directly (with `routerSecret`). */
+  usersUrl: string;
   /** The secret subgraphs expect from the router. */
   routerSecret: string;
   /** Where the media subgraph's local store keeps files (`<mediaDir>/media/files/<id>/…`). */
@@ -216,6 +220,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     mediaDir,
     mediaUrl,
+    chatUrl,
+    usersUrl,
     routerSecret,
     media: {
       async stop() {
