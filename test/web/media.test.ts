@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -16,6 +16,7 @@ import {
   type BrowserPerson,
 } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { makeAudio } from '../media/fixtures.js';
 
 /** Upload, processing (sharp on a 1600×1200 PNG) and the live event that announces it. */
 const PROCESSED_MS = 20_000;
@@ -203,6 +204,50 @@ describe('the web client in Chromium: photos in a direct chat', () => {
       expect(person.dialogs).toEqual([]);
     }
   }, 90_000);
+
+  it('sends a 13 MB recording in chunks that survive a dropped connection, and both get an audio player', async () => {
+    const recording = path.join(dir, 'interview.wav');
+    await makeAudio(recording, 150); // 16-bit PCM: about 13 MB, so three chunks of at most 6 MB
+
+    // The second chunk's first attempt dies with the connection; the client sends that chunk again.
+    const chunks: string[] = [];
+    let dropped = false;
+    await alice.page.route('**/media/upload/**', async (route) => {
+      const range = route.request().headers()['content-range'] ?? 'whole';
+      chunks.push(range);
+      if (!dropped && range.startsWith('bytes 6291456-')) {
+        dropped = true;
+        await route.abort('connectionreset');
+        return;
+      }
+      await route.continue();
+    });
+
+    await fileInput(alice.page).setInputFiles(recording);
+    await alice.page.getByText('Ready to send').waitFor({ timeout: PROCESSED_MS });
+    await alice.page.unroute('**/media/upload/**');
+    expect(dropped).toBe(true);
+    const total = (await stat(recording)).size;
+    expect(total).toBeGreaterThan(12582912);
+    expect(chunks).toEqual([
+      `bytes 0-6291455/${total}`,
+      `bytes 6291456-12582911/${total}`,
+      `bytes 6291456-12582911/${total}`,
+      `bytes 12582912-${total - 1}/${total}`,
+    ]);
+    await alice.page.getByRole('button', { name: 'Send' }).click();
+
+    for (const person of [alice, bob]) {
+      const player = messageList(person.page).locator('audio');
+      await player.waitFor({ timeout: PROCESSED_MS });
+      // The player's source is the signed AAC variant (it preloads nothing, so fetch it as it would).
+      const src = await player.getAttribute('src');
+      expect(src).toMatch(/\/audio\.m4a\?/);
+      const response = await fetch(new URL(src!, stack.origin));
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'audio/mp4']);
+    }
+    await screenshot(bob.page, 'media-5-audio');
+  }, 120_000);
 
   it('refuses an SVG and a text file named .png with INVALID_FILE_TYPE, and sends nothing', async () => {
     const svg = path.join(dir, 'drawing.svg');
