@@ -119,6 +119,16 @@ try {
     imageRuns.push(await measure(() => processMedia('IMAGE', jpeg, path.join(dir, `image-${run}`))));
   }
   const videoRun = await measure(() => processMedia('VIDEO', video, path.join(dir, 'video-out')));
+  // Baselines from the same run: only decoding the same inputs, the least any processing must spend.
+  const imageDecodeRuns = [];
+  for (let run = 0; run < IMAGE_RUNS; run++) {
+    const started = performance.now();
+    await sharp(jpeg).raw().toBuffer();
+    imageDecodeRuns.push(performance.now() - started);
+  }
+  const decodeStarted = performance.now();
+  await exec('ffmpeg', ['-v', 'error', '-i', video, '-f', 'null', '-']);
+  const videoDecodeMs = performance.now() - decodeStarted;
 
   const ffmpegVersion = (await exec('ffmpeg', ['-version'])).stdout.split('\n')[0];
   const results = {
@@ -133,6 +143,7 @@ try {
       input: '4000×3000 JPEG (12 MP)',
       runsMs: imageRuns.map((r) => Math.round(r.ms)),
       medianMs: Math.round(median(imageRuns.map((r) => r.ms))),
+      baselineDecodeMedianMs: Math.round(median(imageDecodeRuns)),
       nodePeakRssPolledMB: Math.round(Math.max(...imageRuns.map((r) => r.nodePolledRss)) / MB),
       nodeVmHWMMB: imageRuns.every((r) => r.nodeVmHWM) ? Math.round(Math.max(...imageRuns.map((r) => r.nodeVmHWM)) / MB) : null,
       variants: Object.fromEntries(
@@ -142,6 +153,7 @@ try {
     video: {
       input: '30 s 1920×1080 H.264/AAC MP4',
       ms: Math.round(videoRun.ms),
+      baselineDecodeMs: Math.round(videoDecodeMs),
       ffmpegChildren: videoRun.children,
       ffmpegPeakVmHWMMB: Math.round(videoRun.ffmpegPeak / MB),
       nodePeakRssPolledMB: Math.round(videoRun.nodePolledRss / MB),
@@ -158,11 +170,13 @@ try {
       'node peak RSS (polled / VmHWM)': `${results.image.nodePeakRssPolledMB} / ${results.image.nodeVmHWMMB ?? 'n/a'} MB`,
       'ffmpeg peak RSS': '—',
     },
+    'baseline: decode the 12 MP JPEG only (sharp)': { time: `median ${results.image.baselineDecodeMedianMs} ms` },
     '30 s 1080p MP4 → mp4, hls, poster, thumbnail, preview': {
       time: `${results.video.ms} ms`,
       'node peak RSS (polled / VmHWM)': `${results.video.nodePeakRssPolledMB} / ${results.video.nodeVmHWMMB ?? 'n/a'} MB`,
       'ffmpeg peak RSS': mb(videoRun.ffmpegPeak),
     },
+    'baseline: decode the 30 s video only (ffmpeg -f null)': { time: `${results.video.baselineDecodeMs} ms` },
   });
   console.log(`memory: ${results.memoryMethod}`);
 
