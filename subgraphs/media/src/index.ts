@@ -131,7 +131,7 @@ export async function createMedia(options: MediaOptions): Promise<RunningServer>
     const server = createSubgraphServer({
       name: 'media',
       schema: await buildSchemaFor({
-        uploads: new UploadService(store, access, (id) => (cloudinary ? `chirpchat/${id}` : id)),
+        uploads: new UploadService(store, access),
         lookup: new MediaLookupService(access, urls),
         events,
       }),

@@ -43,6 +43,16 @@ export const MAX_VIDEO_DIMENSION = 4096;
 /** Video and audio longer than this are refused. */
 export const MAX_DURATION_SECONDS = 30 * 60;
 
+/**
+ * Cloudinary's resource type per kind (audio is stored and transcoded as `video`, documents as
+ * `raw`); the local store reports the same in its notifications.
+ */
+export function resourceTypeOf(kind: MediaKindName): 'image' | 'video' | 'raw' {
+  if (kind === 'IMAGE') return 'image';
+  if (kind === 'DOCUMENT') return 'raw';
+  return 'video';
+}
+
 /** The kind a declared MIME type belongs to, or null when it is not accepted at all. */
 export function kindOf(mimeType: string): MediaKindName | null {
   const normalised = mimeType.trim().toLowerCase();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EntityManager, Job, Logger } from '@chirpchat/kit';
 import { Media } from '../entities/media.entity.js';
+import { resourceTypeOf } from '../kinds.js';
 import { FfmpegNotFoundError, ProcessingError } from '../processing/index.js';
 import type { ProcessMedia, ProcessingResult } from '../processing/types.js';
 import { ORIGINAL_BASENAME, type LocalStore } from '../stores/local.store.js';
@@ -8,8 +9,6 @@ import { notificationSignature } from '../stores/signing.js';
 import { MediaStatus } from '../types/media-status.enum.js';
 import { EAGER_VARIANTS, type VariantName } from '../variants.js';
 import type { EagerResult, MediaNotification, NotificationService } from './notification.service.js';
-
-const RESOURCE_TYPES = { IMAGE: 'image', VIDEO: 'video', AUDIO: 'video', DOCUMENT: 'raw' } as const;
 
 /**
  * The local store's processing: a durable job per upload makes the variants with sharp and ffmpeg,
@@ -43,7 +42,7 @@ export class LocalProcessingService {
       notification = {
         notification_type: 'eager',
         public_id: media.publicId,
-        resource_type: RESOURCE_TYPES[media.kind],
+        resource_type: resourceTypeOf(media.kind),
         status: 'failed',
         error: { message: failureMessage(error) },
       };
@@ -75,7 +74,7 @@ export class LocalProcessingService {
     return {
       notification_type: 'eager',
       public_id: media.publicId,
-      resource_type: RESOURCE_TYPES[media.kind],
+      resource_type: resourceTypeOf(media.kind),
       format: media.format ?? undefined,
       bytes: media.bytes,
       ...(result.width ? { width: result.width } : {}),

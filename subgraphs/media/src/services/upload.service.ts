@@ -21,8 +21,6 @@ export class UploadService {
   constructor(
     private readonly store: MediaStore,
     private readonly access: MediaAccessService,
-    /** How the store names a media (Cloudinary: `chirpchat/<id>`; local: the id). */
-    private readonly publicIdFor: (id: string) => string,
   ) {}
 
   /**
@@ -66,9 +64,9 @@ export class UploadService {
       bytes: input.bytes,
       store: this.store.name,
     });
-    media.publicId = this.publicIdFor(media.id);
+    media.publicId = this.store.publicIdFor(media.id);
     await em.insert(media);
-    const upload = this.store.createUpload({ id: media.id, kind, mimeType, bytes: input.bytes, maxBytes, publicId: media.publicId });
+    const upload = this.store.createUpload({ id: media.id, kind, mimeType, bytes: input.bytes, maxBytes });
     return { media, uploadUrl: upload.uploadUrl, fields: upload.fields, expiresAt: upload.expiresAt, maxBytes };
   }
 }

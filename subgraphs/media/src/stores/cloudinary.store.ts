@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import cloudinary from 'cloudinary';
-import type { MediaKindName } from '../kinds.js';
+import { resourceTypeOf, type MediaKindName } from '../kinds.js';
 import { EAGER_VARIANTS, type VariantName } from '../variants.js';
 import { parseCloudinaryUrl, type CloudinaryCredentials } from './cloudinary-url.js';
+import { verifyNotificationSignature } from './signing.js';
 import type { DirectUpload, MediaStore, StoredMedia, TicketRequest } from './store.js';
 
 export { parseCloudinaryUrl, CloudinaryUrlError, type CloudinaryCredentials } from './cloudinary-url.js';
@@ -46,13 +46,6 @@ const ALLOWED_FORMATS: Readonly<Record<MediaKindName, readonly string[] | null>>
   DOCUMENT: null,
 };
 
-/** Cloudinary's resource type per kind: audio is stored and transcoded as `video`, documents as `raw`. */
-export function resourceTypeOf(kind: MediaKindName): 'image' | 'video' | 'raw' {
-  if (kind === 'IMAGE') return 'image';
-  if (kind === 'DOCUMENT') return 'raw';
-  return 'video';
-}
-
 /** Variants whose players fetch further files (playlists, segments): their token must cover a path pattern, not one URL. */
 const STREAMING_VARIANTS: ReadonlySet<VariantName> = new Set(['hls', 'dash']);
 
@@ -71,6 +64,9 @@ export function createCloudinaryStore(options: CloudinaryStoreOptions): MediaSto
 
   return {
     name: 'cloudinary',
+
+    // Cloudinary puts the folder in front of the public id the upload names.
+    publicIdFor: (id) => `${folder}/${id}`,
 
     createUpload(request: TicketRequest): DirectUpload {
       const resourceType = resourceTypeOf(request.kind);
@@ -146,16 +142,7 @@ export function createCloudinaryStore(options: CloudinaryStoreOptions): MediaSto
     },
 
     verifyNotification(rawBody: string, timestamp: string | undefined, signature: string | undefined, windowSeconds: number): boolean {
-      if (!timestamp || !/^\d{1,12}$/.test(timestamp) || !signature || !/^[0-9a-f]+$/i.test(signature)) return false;
-      const age = Math.floor(now() / 1000) - Number(timestamp);
-      if (age > windowSeconds || age < -windowSeconds) return false;
-      const expected = Buffer.from(
-        createHash(algorithm)
-          .update(rawBody + timestamp + credentials.apiSecret)
-          .digest('hex'),
-      );
-      const given = Buffer.from(signature.toLowerCase());
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return verifyNotificationSignature(rawBody, timestamp, signature, credentials.apiSecret, algorithm, windowSeconds, now());
     },
   };
 }

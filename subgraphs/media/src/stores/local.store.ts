@@ -41,6 +41,10 @@ export class LocalStore implements MediaStore {
     return this.options.root;
   }
 
+  publicIdFor(id: string): string {
+    return id;
+  }
+
   /** The directory holding a media's original and variants. */
   mediaDir(id: string): string {
     return path.join(this.options.root, 'files', id);

@@ -39,7 +39,6 @@ export interface TicketRequest {
   mimeType: string;
   bytes: number;
   maxBytes: number;
-  publicId: string;
 }
 
 /**
@@ -48,6 +47,8 @@ export interface TicketRequest {
  */
 export interface MediaStore {
   readonly name: 'local' | 'cloudinary';
+  /** What the store will call a media: Cloudinary's public id (`chirpchat/<id>`), or the local directory name. */
+  publicIdFor(id: string): string;
   /** The signed form for a direct upload; valid until `expiresAt`. */
   createUpload(request: TicketRequest): DirectUpload;
   /**
