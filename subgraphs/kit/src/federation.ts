@@ -82,3 +82,31 @@ export async function fetchEntities<T extends object>(lookup: EntityLookup): Pro
   }
   return entities;
 }
+
+export interface MembershipLookup {
+  /** The chat subgraph's GraphQL endpoint. */
+  chatUrl: string;
+  routerSecret: string;
+  /** The caller's own Authorization value. */
+  authorization: string | null;
+  conversationId: string;
+  timeoutMs: number;
+}
+
+/**
+ * Whether the caller is a current member of a conversation. Asked of chat's `_entities` as the
+ * caller: chat answers null for anyone who is not a member, exactly as it does for the router.
+ * @throws Error when chat does not answer (an internal error, never a wrong "yes")
+ */
+export async function isConversationMember(lookup: MembershipLookup): Promise<boolean> {
+  const [conversation] = await fetchEntities<{ id?: string }>({
+    url: lookup.chatUrl,
+    routerSecret: lookup.routerSecret,
+    authorization: lookup.authorization,
+    typename: 'Conversation',
+    ids: [lookup.conversationId],
+    selection: 'id',
+    timeoutMs: lookup.timeoutMs,
+  });
+  return typeof conversation?.id === 'string';
+}

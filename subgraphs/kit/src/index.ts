@@ -13,6 +13,7 @@ export * from './events.js';
 export * from './federation.js';
 export * from './jobs.js';
 export * from './logger.js';
+export * from './media-facts.js';
 export * from './presence.js';
 export * from './scalars.js';
 export * from './server.js';

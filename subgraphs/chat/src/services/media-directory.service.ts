@@ -1,5 +1,5 @@
-import { BadUserInputError, fetchEntities, type Viewer } from '@chirpchat/kit';
-import { checkUsableMedia, type MediaFacts } from './media.rules.js';
+import { BadUserInputError, fetchMediaFacts, type Viewer } from '@chirpchat/kit';
+import { checkUsableMedia } from './media.rules.js';
 
 export interface MediaDirectoryOptions {
   /** The media subgraph's GraphQL endpoint; without it, nothing can carry files. */
@@ -8,8 +8,6 @@ export interface MediaDirectoryOptions {
   /** @default 5000 */
   timeoutMs?: number;
 }
-
-const MEDIA_SELECTION = 'id status conversationId uploader { id }';
 
 /**
  * Asks the media subgraph about files before a message or story points at them. Chat never reads
@@ -34,17 +32,9 @@ export class MediaDirectoryService {
     field: string,
   ): Promise<void> {
     if (ids.length === 0) return;
-    const { mediaUrl: url, routerSecret } = this.options;
-    if (!url) throw new BadUserInputError('Attachments are not available on this server.', field);
-    const found = await fetchEntities<MediaFacts>({
-      url,
-      routerSecret,
-      authorization,
-      typename: 'Media',
-      ids,
-      selection: MEDIA_SELECTION,
-      timeoutMs: this.options.timeoutMs ?? 5000,
-    });
+    const { mediaUrl, routerSecret, timeoutMs } = this.options;
+    if (!mediaUrl) throw new BadUserInputError('Attachments are not available on this server.', field);
+    const found = await fetchMediaFacts({ mediaUrl, routerSecret, authorization, ids, timeoutMs });
     checkUsableMedia(ids, found, viewer.id, conversationId, field);
   }
 }

@@ -1,19 +1,7 @@
-import { BadUserInputError } from '@chirpchat/kit';
+import { BadUserInputError, type MediaFacts } from '@chirpchat/kit';
 
 /** At most this many files per message; the database checks it too. */
 export const MAX_ATTACHMENTS = 10;
-
-/** The media subgraph's `MediaStatus`. */
-export type MediaStatus = 'UPLOADING' | 'PROCESSING' | 'READY' | 'FAILED';
-
-/** What chat asks the media subgraph about a file before using it (see MediaDirectoryService). */
-export interface MediaFacts {
-  id: string;
-  status: MediaStatus;
-  /** The conversation the file was uploaded for; null for a story or profile picture. */
-  conversationId: string | null;
-  uploader: { id: string };
-}
 
 /**
  * The ids of the files to attach, as given by the client: at most 10, each once. A missing

@@ -1,4 +1,4 @@
-import { fetchEntities, type Viewer } from '@chirpchat/kit';
+import { fetchEntities, isConversationMember, type Viewer } from '@chirpchat/kit';
 import type { Media } from '../entities/media.entity.js';
 
 export interface MediaAccessOptions {
@@ -42,28 +42,24 @@ export class MediaAccessService {
 
   /** Whether the viewer is a current member of the conversation. */
   isMember(conversationId: string, viewer: Viewer, authorization: string | null): Promise<boolean> {
-    return this.remember(`c:${viewer.id}:${conversationId}`, async () => {
-      const [conversation] = await this.lookup<{ id?: string }>('Conversation', conversationId, 'id', authorization);
-      return typeof conversation?.id === 'string';
-    });
+    const { chatUrl, routerSecret, timeoutMs = 5000 } = this.options;
+    return this.remember(`c:${viewer.id}:${conversationId}`, () =>
+      isConversationMember({ chatUrl, routerSecret, authorization, conversationId, timeoutMs }),
+    );
   }
 
   private sharesConversationWith(userId: string, viewer: Viewer, authorization: string | null): Promise<boolean> {
     return this.remember(`u:${viewer.id}:${userId}`, async () => {
-      const [user] = await this.lookup<{ sharesConversationWithMe?: boolean }>('User', userId, 'sharesConversationWithMe', authorization);
+      const [user] = await fetchEntities<{ sharesConversationWithMe?: boolean }>({
+        url: this.options.chatUrl,
+        routerSecret: this.options.routerSecret,
+        authorization,
+        typename: 'User',
+        ids: [userId],
+        selection: 'sharesConversationWithMe',
+        timeoutMs: this.options.timeoutMs ?? 5000,
+      });
       return user?.sharesConversationWithMe === true;
-    });
-  }
-
-  private lookup<T extends object>(typename: string, id: string, selection: string, authorization: string | null) {
-    return fetchEntities<T>({
-      url: this.options.chatUrl,
-      routerSecret: this.options.routerSecret,
-      authorization,
-      typename,
-      ids: [id],
-      selection,
-      timeoutMs: this.options.timeoutMs ?? 5000,
     });
   }
 

@@ -1,4 +1,4 @@
-import { fetchEntities } from '@chirpchat/kit';
+import { isConversationMember } from '@chirpchat/kit';
 
 export interface ConversationAccessOptions {
   /** The chat subgraph's GraphQL endpoint. */
@@ -17,16 +17,8 @@ export class ConversationAccessService {
   constructor(private readonly options: ConversationAccessOptions) {}
 
   /** @throws Error when chat does not answer (the caller gets an internal error, not a wrong answer) */
-  async isMember(conversationId: string, authorization: string | null): Promise<boolean> {
-    const [conversation] = await fetchEntities<{ id?: string }>({
-      url: this.options.chatUrl,
-      routerSecret: this.options.routerSecret,
-      authorization,
-      typename: 'Conversation',
-      ids: [conversationId],
-      selection: 'id',
-      timeoutMs: this.options.timeoutMs ?? 5000,
-    });
-    return typeof conversation?.id === 'string';
+  isMember(conversationId: string, authorization: string | null): Promise<boolean> {
+    const { chatUrl, routerSecret, timeoutMs = 5000 } = this.options;
+    return isConversationMember({ chatUrl, routerSecret, authorization, conversationId, timeoutMs });
   }
 }

@@ -1,14 +1,4 @@
-import { BadUserInputError } from '@chirpchat/kit';
-
-/** What users asks the media subgraph about a file before it becomes a profile picture. */
-export interface AvatarMediaFacts {
-  id: string;
-  kind: 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT';
-  status: 'UPLOADING' | 'PROCESSING' | 'READY' | 'FAILED';
-  /** The conversation the file was uploaded for; a profile picture is uploaded without one. */
-  conversationId: string | null;
-  uploader: { id: string };
-}
+import { BadUserInputError, type MediaFacts } from '@chirpchat/kit';
 
 const FIELD = 'avatarMediaId';
 
@@ -19,7 +9,7 @@ const FIELD = 'avatarMediaId';
  * @param found the media subgraph's answer for `id`, null when it returned none
  * @throws BadUserInputError (field `avatarMediaId`) naming the first rule the file breaks
  */
-export function checkAvatarMedia(id: string, found: AvatarMediaFacts | null, viewerId: string): void {
+export function checkAvatarMedia(id: string, found: MediaFacts | null, viewerId: string): void {
   if (!found || found.id !== id || found.uploader?.id !== viewerId) {
     throw new BadUserInputError('There is no file of yours with this id: upload the picture with createUpload first.', FIELD);
   }

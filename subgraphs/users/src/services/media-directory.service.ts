@@ -1,5 +1,5 @@
-import { BadUserInputError, fetchEntities } from '@chirpchat/kit';
-import { checkAvatarMedia, type AvatarMediaFacts } from './avatar.rules.js';
+import { BadUserInputError, fetchMediaFacts } from '@chirpchat/kit';
+import { checkAvatarMedia } from './avatar.rules.js';
 
 export interface MediaDirectoryOptions {
   /** The media subgraph's GraphQL endpoint; without it, profile pictures cannot be set. */
@@ -8,8 +8,6 @@ export interface MediaDirectoryOptions {
   /** @default 5000 */
   timeoutMs?: number;
 }
-
-const AVATAR_SELECTION = 'id kind status conversationId uploader { id }';
 
 /**
  * Asks the media subgraph about a file before a profile points at it. Users never reads media's
@@ -25,17 +23,9 @@ export class MediaDirectoryService {
    *   media subgraph does not answer
    */
   async requireAvatar(id: string, viewerId: string, authorization: string | null): Promise<void> {
-    const { mediaUrl: url, routerSecret } = this.options;
-    if (!url) throw new BadUserInputError('Profile pictures are not available on this server.', 'avatarMediaId');
-    const [found] = await fetchEntities<AvatarMediaFacts>({
-      url,
-      routerSecret,
-      authorization,
-      typename: 'Media',
-      ids: [id],
-      selection: AVATAR_SELECTION,
-      timeoutMs: this.options.timeoutMs ?? 5000,
-    });
+    const { mediaUrl, routerSecret, timeoutMs } = this.options;
+    if (!mediaUrl) throw new BadUserInputError('Profile pictures are not available on this server.', 'avatarMediaId');
+    const [found] = await fetchMediaFacts({ mediaUrl, routerSecret, authorization, ids: [id], timeoutMs });
     checkAvatarMedia(id, found ?? null, viewerId);
   }
 }
