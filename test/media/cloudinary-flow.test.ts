@@ -4,11 +4,11 @@ import path from 'node:path';
 import { freePort } from '@chirpchat/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatAs } from '../support/chat.js';
-import { registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
+import { registerUser, type TestUser } from '../support/graphql.js';
 import { startFakeCloudinary, type FakeCloudinary } from '../support/fake-cloudinary.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makePng } from './fixtures.js';
-import { MEDIA_FIELDS, mediaAs, type MediaView, type Ticket } from './media-client.js';
+import { listenForProcessed, mediaAs, type MediaView, type Ticket } from './media-client.js';
 
 const account = { apiKey: '614335564976464', apiSecret: 'a676b67565c6767a6767d6767f676fe1', cloudName: 'chirpchat-test' };
 
@@ -55,16 +55,7 @@ async function processedPng(name: string): Promise<{ ticket: Ticket; media: Medi
   const file = path.join(work, `${name}.png`);
   await makePng(file, 1200, 900);
   const bytes = new Uint8Array(await readFile(file));
-  const client = wsClient(stack.wsUrl, bob.accessToken);
-  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
-  const events = subscribe<{ mediaProcessed: MediaView }>(
-    client,
-    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
-    {
-      c: conversationId,
-    },
-  );
-  await ready;
+  const bobListens = await listenForProcessed(stack, bob, conversationId);
   try {
     const ticket = await mediaAs(stack, alice).ticket({
       conversationId,
@@ -74,15 +65,13 @@ async function processedPng(name: string): Promise<{ ticket: Ticket; media: Medi
     });
     expect(ticket.uploadUrl.startsWith(cloud.origin)).toBe(true);
     expect((await uploadToCloudinary(ticket, bytes, `${name}.png`)).status).toBe(200);
-    const event = await events.next(30_000);
-    expect(event.errors).toBeUndefined();
+    const media = await bobListens.processed(ticket.media.id, 30_000);
     // The upload and eager notifications may land in either order: wait until both were answered.
     const answered = () => cloud.notifications.filter((n) => n.rawBody.includes(ticket.media.id) && n.status === 200).map((n) => n.kind);
     await expect.poll(() => answered().sort(), { timeout: 10_000 }).toEqual(['eager', 'upload']);
-    return { ticket, media: event.data!.mediaProcessed };
+    return { ticket, media };
   } finally {
-    await events.close();
-    await client.dispose();
+    await bobListens.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { chatAs } from '../support/chat.js';
 import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makeAudio, makeMp4, makePixelBomb, makePng } from './fixtures.js';
-import { absolute, MEDIA_FIELDS, mediaAs, postUpload, type MediaView } from './media-client.js';
+import { absolute, listenForProcessed, mediaAs, postUpload, type MediaView } from './media-client.js';
 
 const run = promisify(execFile);
 
@@ -37,32 +37,7 @@ afterAll(async () => {
 });
 
 /** Bob listens for processed files in the conversation, through the router. */
-async function listenAsBob() {
-  const client = wsClient(stack.wsUrl, bob.accessToken);
-  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
-  const events = subscribe<{ mediaProcessed: MediaView }>(
-    client,
-    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
-    {
-      c: conversationId,
-    },
-  );
-  await ready;
-  return {
-    /** The next event for `mediaId` (others are skipped). */
-    async processed(mediaId: string): Promise<MediaView> {
-      for (;;) {
-        const result = await events.next(60_000);
-        expect(result.errors).toBeUndefined();
-        if (result.data!.mediaProcessed.id === mediaId) return result.data!.mediaProcessed;
-      }
-    },
-    async close() {
-      await events.close();
-      await client.dispose();
-    },
-  };
-}
+const listenAsBob = () => listenForProcessed(stack, bob, conversationId);
 
 async function fetchBytes(url: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const response = await fetch(absolute(stack, url));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { errorCode, graphql, type GraphQLResponse, type TestUser } from '../support/graphql.js';
+import { expect } from 'vitest';
+import { errorCode, graphql, subscribe, wsClient, type GraphQLResponse, type TestUser } from '../support/graphql.js';
 import type { Stack } from '../support/stack.js';
 
 export const MEDIA_FIELDS = /* GraphQL */ `
@@ -112,4 +113,32 @@ export async function postUpload(
   }
   const response = await fetch(absolute(stack, ticket.uploadUrl), { method: 'POST', body: form, headers, signal: options.signal });
   return { status: response.status, body: (await response.json().catch(() => ({}))) as UploadAnswer['body'] };
+}
+
+/** `user` listens for processed files in a conversation, through the router; resolves once the subscription is live. */
+export async function listenForProcessed(stack: Stack, user: TestUser, conversationId: string) {
+  const client = wsClient(stack.wsUrl, user.accessToken);
+  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
+  const events = subscribe<{ mediaProcessed: MediaView }>(
+    client,
+    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
+    {
+      c: conversationId,
+    },
+  );
+  await ready;
+  return {
+    /** The next event for `mediaId` (others are skipped). */
+    async processed(mediaId: string, timeoutMs = 60_000): Promise<MediaView> {
+      for (;;) {
+        const result = await events.next(timeoutMs);
+        expect(result.errors).toBeUndefined();
+        if (result.data!.mediaProcessed.id === mediaId) return result.data!.mediaProcessed;
+      }
+    },
+    async close() {
+      await events.close();
+      await client.dispose();
+    },
+  };
 }
