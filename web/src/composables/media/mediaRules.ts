@@ -1,30 +1,13 @@
 import type { MediaKind } from '../../graphql/generated/graphql';
-
-const MB = 1024 * 1024;
+import { KIND_RULES as SERVER_KIND_RULES } from '../../../../subgraphs/media/src/kinds';
 
 /**
- * What the server accepts (subgraphs/media/src/kinds.ts), checked here first so that a file it
- * would refuse is refused at once, before it is sent. SVG is not among them: it can run script.
+ * What the server accepts, from the server's own table (it has no imports, so the client bundles
+ * it as it is): a file the server would refuse is refused here at once, before it is sent. SVG is
+ * not among them: it can run script.
  */
-export const KIND_RULES: Readonly<Record<MediaKind, { mimeTypes: readonly string[]; maxBytes: number }>> = {
-  IMAGE: { mimeTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'], maxBytes: 25 * MB },
-  VIDEO: { mimeTypes: ['video/mp4', 'video/quicktime', 'video/webm'], maxBytes: 250 * MB },
-  AUDIO: {
-    mimeTypes: ['audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/ogg', 'audio/webm', 'audio/wav', 'audio/x-wav', 'audio/flac'],
-    maxBytes: 50 * MB,
-  },
-  DOCUMENT: {
-    mimeTypes: [
-      'application/pdf',
-      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-      'application/zip',
-      'text/plain',
-    ],
-    maxBytes: 50 * MB,
-  },
-};
+export const KIND_RULES: Readonly<Record<MediaKind, { readonly mimeTypes: readonly string[]; readonly maxBytes: number }>> =
+  SERVER_KIND_RULES;
 
 /** What the file picker offers; anything else can still be dropped, and is refused with a reason. */
 export const ACCEPT = Object.values(KIND_RULES)
@@ -97,6 +80,8 @@ export async function looksLikeImage(file: Blob, mimeType: string): Promise<bool
       return true;
   }
 }
+
+const MB = 1024 * 1024;
 
 /** "25 MB", "740 KB": sizes as people read them (binary units, as the limits are set). */
 export function formatBytes(bytes: number): string {
