@@ -10,6 +10,15 @@ export interface MediaFacts {
   uploader: { id: string };
 }
 
+/** Where a subgraph finds the media subgraph; without `mediaUrl`, files cannot be used there. */
+export interface MediaDirectoryOptions {
+  /** The media subgraph's GraphQL endpoint. */
+  mediaUrl?: string;
+  routerSecret: string;
+  /** @default 5000 */
+  timeoutMs?: number;
+}
+
 export interface MediaFactsLookup {
   /** The media subgraph's GraphQL endpoint. */
   mediaUrl: string;

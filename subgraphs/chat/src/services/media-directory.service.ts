@@ -1,13 +1,5 @@
-import { BadUserInputError, fetchMediaFacts, type Viewer } from '@chirpchat/kit';
+import { BadUserInputError, fetchMediaFacts, type MediaDirectoryOptions, type Viewer } from '@chirpchat/kit';
 import { checkUsableMedia } from './media.rules.js';
-
-export interface MediaDirectoryOptions {
-  /** The media subgraph's GraphQL endpoint; without it, nothing can carry files. */
-  mediaUrl?: string;
-  routerSecret: string;
-  /** @default 5000 */
-  timeoutMs?: number;
-}
 
 /**
  * Asks the media subgraph about files before a message or story points at them. Chat never reads

@@ -1,13 +1,5 @@
-import { BadUserInputError, fetchMediaFacts } from '@chirpchat/kit';
+import { BadUserInputError, fetchMediaFacts, type MediaDirectoryOptions } from '@chirpchat/kit';
 import { checkAvatarMedia } from './avatar.rules.js';
-
-export interface MediaDirectoryOptions {
-  /** The media subgraph's GraphQL endpoint; without it, profile pictures cannot be set. */
-  mediaUrl?: string;
-  routerSecret: string;
-  /** @default 5000 */
-  timeoutMs?: number;
-}
 
 /**
  * Asks the media subgraph about a file before a profile points at it. Users never reads media's
