@@ -55,8 +55,11 @@ export interface UploadAnswer {
   body: { done?: boolean; bytes_received?: number; error?: { code?: string; message?: string }; [key: string]: unknown };
 }
 
+/** Where the router is: a test stack, or the product as `npm start` runs it. */
+export type RouterEndpoints = Pick<Stack, 'url' | 'origin'>;
+
 /** Upload operations as one signed-in user performs them through the router, as the web client does. */
-export function mediaAs(stack: Stack, user: TestUser) {
+export function mediaAs(stack: RouterEndpoints, user: TestUser) {
   const ask = <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) =>
     graphql<T>(stack.url, query, variables, user.accessToken);
   return {
@@ -92,12 +95,12 @@ export function mediaAs(stack: Stack, user: TestUser) {
 }
 
 /** Resolves a URL the API handed out (a path on the router's origin, or absolute) against the router. */
-export function absolute(stack: Stack, url: string): string {
+export function absolute(stack: RouterEndpoints, url: string): string {
   return new URL(url, stack.origin).toString();
 }
 
 export async function postUpload(
-  stack: Stack,
+  stack: RouterEndpoints,
   ticket: Ticket,
   bytes: Uint8Array,
   options: { filename?: string; range?: [number, number, number]; uploadId?: string; signal?: AbortSignal } = {},

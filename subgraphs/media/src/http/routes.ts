@@ -102,7 +102,7 @@ async function serveFile(local: NonNullable<MediaRoutesOptions['local']>, req: R
     if (check === 'invalid') throw new HttpError(403, 'FORBIDDEN', 'This link is not valid.');
     if (check === 'expired') throw new HttpError(410, 'FORBIDDEN', 'This link has expired: ask for the file again to get a fresh one.');
     const expires = Number(query(req, 'expires'));
-    const absolute = path.join(local.store.mediaDir(mediaId), file);
+    const directory = local.store.mediaDir(mediaId);
     const headers: Record<string, string> = {
       'cache-control': `private, max-age=${Math.max(0, expires - Math.floor(Date.now() / 1000))}`,
       'x-content-type-options': 'nosniff',
@@ -111,7 +111,10 @@ async function serveFile(local: NonNullable<MediaRoutesOptions['local']>, req: R
       'cross-origin-resource-policy': 'same-origin',
     };
     if (file.endsWith('.m3u8')) {
-      const manifest = await readFile(absolute, 'utf8').catch(() => null);
+      const manifest = await readFile(path.join(directory, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
       if (manifest === null) throw new HttpError(404, 'NOT_FOUND', 'No such file.');
       res.set({ ...headers, 'content-type': 'application/vnd.apple.mpegurl' });
       res.send(
@@ -126,13 +129,23 @@ async function serveFile(local: NonNullable<MediaRoutesOptions['local']>, req: R
         headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(media.filename ?? file)}`;
       }
     }
+    // Relative to the file's own directory as the root: the sender then applies its dot-file rule only
+    // to `file` (which FILE keeps free of dots at the start of a name), not to where DATA_DIR is —
+    // the default `.data` is itself a dot-folder.
     res.sendFile(
-      absolute,
-      { headers: { ...headers, 'content-type': typeForFile(file) }, cacheControl: false, dotfiles: 'deny' },
+      file,
+      { root: directory, headers: { ...headers, 'content-type': typeForFile(file) }, cacheControl: false, dotfiles: 'deny' },
       (error) => {
         if (!error) return;
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') sendError(res, new HttpError(404, 'NOT_FOUND', 'No such file.'));
-        else if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'The file could not be read.'));
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          if (!res.headersSent) sendError(res, new HttpError(404, 'NOT_FOUND', 'No such file.'));
+          return;
+        }
+        // A client that went away mid-file is no fault of ours.
+        if (code === 'ECONNABORTED' || res.destroyed) return;
+        logger.error({ err: error, mediaId, file }, 'serving a media file failed');
+        if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'The file could not be read.'));
       },
     );
   } catch (error) {
