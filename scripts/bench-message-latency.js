@@ -48,7 +48,7 @@ const chat = await createChat({ ...common, usersUrl, bus });
 const chatUrl = await chat.listen();
 // Part of the supergraph; each send also feeds its message-sent queue (nobody has a push subscription here).
 const vapid = { ...generateVapidKeys(), subject: 'mailto:bench@example.com' };
-const notifications = await createNotifications({ ...common, chatUrl, redisUrl, vapid });
+const notifications = await createNotifications({ ...common, chatUrl, presence, vapid });
 const notificationsUrl = await notifications.listen();
 // Part of the supergraph too; text messages never reach it.
 const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-bench-media-'));

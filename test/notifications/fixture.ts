@@ -49,7 +49,7 @@ export async function startNotificationsFixture(overrides: Partial<Notifications
   try {
     stack = await startStack({
       notifications: {
-        isOnline: async (userId) => online.has(userId),
+        isOnline: async (userIds) => new Set(userIds.filter((userId) => online.has(userId))),
         pushEndpointAllowlist: [push.allowlistEntry],
         extraCaCertificates: [push.certificate],
         pollingIntervalSeconds: 0.5,

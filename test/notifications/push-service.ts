@@ -32,6 +32,8 @@ export interface TestSubscription {
 interface Answer {
   status: number;
   headers?: Record<string, string>;
+  /** How long the service takes to answer, as a slow push service would. */
+  delayMs?: number;
 }
 
 interface Waiter {
@@ -54,15 +56,30 @@ export class LoopbackPushService {
   private readonly answers = new Map<string, Answer[]>();
   private readonly records: PushRecord[] = [];
   private readonly waiters: Waiter[] = [];
+  private readonly listeners: Array<(record: PushRecord) => void> = [];
   /** Requests the service refused as malformed (bad VAPID, undecryptable): a test expects none. */
   readonly refused: string[] = [];
+  /** Authorization headers already verified, with their expiry (s): senders reuse a token for hours, as push services expect. */
+  private readonly verified = new Map<string, { key: string; exp: number }>();
+  private readonly server: Server;
+  /** The service's self-signed certificate (PEM), for the sender's trust store. */
+  readonly certificate: string;
+  private readonly decryptOnRead: boolean;
 
-  private constructor(
-    private readonly server: Server,
-    readonly certificate: string,
-  ) {}
+  // Plain fields, no parameter properties: the push benchmark runs this file on Node's own type stripping.
+  private constructor(server: Server, certificate: string, decryptOnRead: boolean) {
+    this.server = server;
+    this.certificate = certificate;
+    this.decryptOnRead = decryptOnRead;
+  }
 
-  static async start(): Promise<LoopbackPushService> {
+  /**
+   * @param options.decrypt `'on-receipt'` (the default) decrypts each push as it arrives and
+   *   refuses one that does not decrypt; `'on-read'` keeps the body and decrypts when `payload`
+   *   is first read — a real push service never decrypts (only the browser can), and the push
+   *   benchmark must not spend the machine's CPU doing it while it measures.
+   */
+  static async start(options: { decrypt?: 'on-receipt' | 'on-read' } = {}): Promise<LoopbackPushService> {
     const dir = mkdtempSync(path.join(tmpdir(), 'chirpchat-push-'));
     try {
       execFileSync(
@@ -76,13 +93,14 @@ export class LoopbackPushService {
       const key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
       const cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
       const server = createServer({ key, cert });
-      const service = new LoopbackPushService(server, cert);
+      const service = new LoopbackPushService(server, cert, options.decrypt === 'on-read');
       server.on('request', (req, res) => {
         const chunks: Buffer[] = [];
         req.on('data', (chunk: Buffer) => chunks.push(chunk));
         req.on('end', () => {
-          const { status, headers } = service.receive(req.method, req.url ?? '', req.headers, Buffer.concat(chunks));
-          res.writeHead(status, headers).end();
+          const { status, headers, delayMs } = service.receive(req.method, req.url ?? '', req.headers, Buffer.concat(chunks));
+          if (delayMs) setTimeout(() => res.writeHead(status, headers).end(), delayMs);
+          else res.writeHead(status, headers).end();
         });
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -120,6 +138,11 @@ export class LoopbackPushService {
     this.answers.set(id, [...(this.answers.get(id) ?? []), ...answers]);
   }
 
+  /** Calls `listener` with every push the service records, as it arrives. */
+  onRecord(listener: (record: PushRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Every push received for `id` (all answers, in order of arrival). */
   received(id: string): PushRecord[] {
     return this.records.filter((record) => record.id === id);
@@ -154,17 +177,18 @@ export class LoopbackPushService {
     const browser = id && this.browsers.get(id);
     if (method !== 'POST' || !id || !browser) return { status: 404 };
     let vapidKey: string;
-    let payload: Record<string, unknown>;
+    let payload: Record<string, unknown> | undefined;
+    const open = () => JSON.parse(decrypt(body, browser.ecdh, browser.auth).toString('utf8')) as Record<string, unknown>;
     try {
       vapidKey = this.verifyVapid(String(headers.authorization ?? ''));
       if (headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${String(headers['content-encoding'])}`);
-      payload = JSON.parse(decrypt(body, browser.ecdh, browser.auth).toString('utf8')) as Record<string, unknown>;
+      if (!this.decryptOnRead) payload = open();
     } catch (error) {
       this.refused.push(`${id}: ${(error as Error).message}`);
       return { status: 400 };
     }
     const answer = this.answers.get(id)?.shift() ?? { status: 201 };
-    this.records.push({
+    const record: PushRecord = {
       id,
       status: answer.status,
       at: Date.now(),
@@ -172,14 +196,20 @@ export class LoopbackPushService {
       urgency: headers.urgency as string | undefined,
       topic: headers.topic as string | undefined,
       vapidKey,
-      payload,
-    });
+      get payload() {
+        return (payload ??= open());
+      },
+    };
+    this.records.push(record);
+    for (const listener of this.listeners) listener(record);
     this.settleWaiters();
     return answer;
   }
 
   /** Checks `Authorization: vapid t=<JWT>, k=<public key>` (RFC 8292); returns the key. */
   private verifyVapid(authorization: string): string {
+    const known = this.verified.get(authorization);
+    if (known && known.exp > Date.now() / 1000) return known.key;
     const match = /^vapid t=([\w-]+\.[\w-]+\.[\w-]+), k=([\w-]+)$/.exec(authorization);
     if (!match) throw new Error('no VAPID authorization');
     const [token, key] = [match[1]!, match[2]!];
@@ -204,6 +234,7 @@ export class LoopbackPushService {
     const now = Date.now() / 1000;
     if (typeof exp !== 'number' || exp <= now || exp > now + 24 * 3600) throw new Error(`VAPID expiry ${exp}`);
     if (!sub || !/^(mailto:|https:)/.test(sub)) throw new Error(`VAPID subject ${sub}`);
+    this.verified.set(authorization, { key, exp });
     return key;
   }
 

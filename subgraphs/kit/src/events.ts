@@ -25,8 +25,9 @@ export interface MessageSentEvent {
 /**
  * Retries cover the notifications database or Redis being briefly unavailable. A job that waits
  * longer than a day (notifications down) is dropped by retention: a push about a day-old message
- * would be noise. No `notify`: a NOTIFY would cost every send's commit about 2 ms, and consumers
- * find the job at their next poll (2 s) — soon enough for someone who is offline.
+ * would be noise. No `notify`: a NOTIFY inside every send's transaction would make PostgreSQL
+ * commit the sends one at a time; chat wakes the consumers after its commits instead
+ * (`JobQueue.wake`, coalesced), and they consume in batches.
  */
 export const messageSentQueue = defineQueue<MessageSentEvent>('message-sent', {
   retryLimit: 8,

@@ -63,6 +63,13 @@ export interface NotificationsOptions {
   burstWindowSeconds?: number;
   /** Overrides the push queue's retry settings (5 retries, exponential from 10 s), for tests. */
   pushRetry?: PushRetry;
+  /**
+   * How long the fan-out waits for push services to answer before it moves on, leaving the rest
+   * to jobs that run once those pushes have surely settled. @default 3000
+   */
+  directBudgetMs?: number;
+  /** How long a push service may take to answer a push. @default 10000 */
+  pushTimeoutMs?: number;
 }
 
 /**
@@ -96,12 +103,14 @@ export async function createNotifications(options: NotificationsOptions): Promis
   };
   try {
     const isOnline = options.isOnline ?? onlineIn(options.presence);
-    const sender = new PushSender({ vapid: options.vapid, policy });
-    const fanOut = new FanOutService(orm.em, jobs, isOnline, logger, {
-      burstWindowSeconds: options.burstWindowSeconds ?? 60,
+    const pushTimeoutMs = options.pushTimeoutMs ?? 10_000;
+    const sender = new PushSender({ vapid: options.vapid, policy, timeoutMs: pushTimeoutMs });
+    const delivery = new DeliveryService(orm.em, jobs, sender, logger, {
       pushRetry: options.pushRetry,
+      directBudgetMs: options.directBudgetMs,
+      pushTimeoutMs,
     });
-    const delivery = new DeliveryService(orm.em, jobs, sender, logger, options.pushRetry);
+    const fanOut = new FanOutService(orm.em, jobs, isOnline, delivery, logger, { burstWindowSeconds: options.burstWindowSeconds ?? 60 });
     const conversations = new ConversationAccessService({ chatUrl: options.chatUrl, routerSecret: options.routerSecret });
     const server = createSubgraphServer({
       name: 'notifications',

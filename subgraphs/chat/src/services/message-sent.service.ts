@@ -38,6 +38,11 @@ export class MessageSentService {
     };
     await this.jobs.enqueueInTransaction(tx, messageSentQueue, event, { id: message.id });
   }
+
+  /** Call after the commit: notifications' workers fetch the new event now, not at their next poll. */
+  announce(): void {
+    this.jobs.wake(messageSentQueue);
+  }
 }
 
 function preview(text: string): string {

@@ -125,6 +125,7 @@ export class MessageService {
       return this.sameConversation(em.merge(first), conversation.id);
     }
     em.merge(message);
+    this.sent.announce();
     await this.events.publishAdded(em, message);
     return message;
   }

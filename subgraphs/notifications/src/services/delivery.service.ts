@@ -1,4 +1,4 @@
-import type { EntityManager, JobQueue, JobWithMetadata, Logger } from '@chirpchat/kit';
+import type { EntityManager, JobInsert, JobQueue, JobWithMetadata, Logger } from '@chirpchat/kit';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import { pushJob, pushQueue, type PushJob, type PushRetry } from './push-job.js';
 import type { PushOutcome, PushSender } from './push-sender.js';
@@ -6,103 +6,246 @@ import type { PushOutcome, PushSender } from './push-sender.js';
 /** 429 rounds for one delivery before it is given up. */
 const MAX_RATE_LIMITED = 5;
 
-/** Thrown for a push worth another attempt (5xx, network): pg-boss retries the job with backoff. */
-export class PushRetryError extends Error {
-  constructor(readonly outcome: Extract<PushOutcome, { kind: 'failed' }>) {
-    super(`push not delivered, will retry: ${outcome.reason}`);
-    this.name = 'PushRetryError';
-  }
+export interface DeliveryOptions {
+  /** Overrides the push queue's retry settings (5 retries, exponential from 10 s), for tests. */
+  pushRetry?: PushRetry;
+  /**
+   * How long a fan-out waits for the push services to answer its pushes before it commits; a
+   * push still unanswered then is backed by a job that runs once the push has surely settled.
+   * @default 3000
+   */
+  directBudgetMs?: number;
+  /** How long a push service may take to answer (the sender's timeout); backing jobs wait that long. @default 10000 */
+  pushTimeoutMs?: number;
 }
 
+/** What became of one push job of a batch, as pg-boss's per-job results take it. */
+export type DeliveryResult = { id: string; status: 'completed' } | { id: string; status: 'failed'; output: { message: string } };
+
+/** A push on its way to one subscription. */
+export interface Delivery {
+  push: PushJob;
+  subscription: PushSubscription;
+}
+
+type Attempt = Delivery & { outcome: PushOutcome | null; answer: Promise<PushOutcome> };
+
 /**
- * Delivers one push job: one message to one subscription.
+ * Sends pushes: the first attempt straight from the fan-out, and push jobs for what that attempt
+ * could not settle (5xx and network errors, 429, answers slower than the fan-out waits).
  *
- * Exactly-once where it can be: the worker first inserts `delivery(message, subscription)` in its
- * transaction (an earlier committed row means "already sent": done), then sends, then completes
- * the job in that same transaction. So the record of the push and the job's completion commit
- * together, and a concurrent second attempt waits on the row lock and then finds the row.
- * The window that remains, honestly: if the process dies (or the commit fails) after the push
- * service accepted the push and before the commit, the job runs again after it expires and the
- * push goes out twice. The payload's topic and the service worker's tag make a repeat replace
- * the first notification rather than add one.
+ * A first attempt costs no job at all: the fan-out sends its batch's pushes concurrently and, in
+ * the transaction that completes its events, records each delivery and turns what failed into
+ * jobs ({@link attemptInTransaction}). So a message's pushes exist exactly when its event is
+ * completed, and a job is only made for a delivery that needs another try. Jobs are handled in
+ * batches the same way ({@link handle}): pushes go out with no database connection held while
+ * push services answer, then one transaction records every delivery, applies the outcomes and
+ * completes the jobs; an attempt that finds a delivery already recorded sends nothing.
  *
- * Outcomes: 404/410 delete the subscription (no retry); 429 records nothing and enqueues the
- * same delivery again after Retry-After, completing this job; 5xx and network errors throw, so
- * pg-boss retries with exponential backoff and, after the last attempt, a warning names the
- * subscription and the status; other answers are logged and not retried.
+ * The window that remains, honestly: if the process dies (or that commit fails) after a push
+ * service accepted a push and before the commit, the push goes out again when its event or job
+ * runs again; the payload's topic and the service worker's tag make a repeat replace the first
+ * notification rather than add one. Pushes to the same subscription go out in order, one after
+ * another, so a newer push never overtakes an older one with the same topic.
+ *
+ * Outcomes: 404/410 delete the subscription (no retry); 429 enqueues the same delivery again after
+ * Retry-After; 5xx and network errors are retried with exponential backoff and, after the last
+ * attempt, a warning names the subscription and the status; other answers are logged and not retried.
  */
 export class DeliveryService {
+  private readonly directBudgetMs: number;
+  private readonly pushTimeoutMs: number;
+
   constructor(
     private readonly rootEm: EntityManager,
     private readonly jobs: JobQueue,
     private readonly sender: PushSender,
     private readonly logger: Logger,
-    private readonly pushRetry?: PushRetry,
-  ) {}
+    private readonly options: DeliveryOptions = {},
+  ) {
+    this.directBudgetMs = options.directBudgetMs ?? 3000;
+    this.pushTimeoutMs = options.pushTimeoutMs ?? 10_000;
+  }
 
-  async handle(job: JobWithMetadata<PushJob>): Promise<void> {
-    const { messageId, subscriptionId } = job.data;
-    await this.rootEm.fork().transactional(async (tx) => {
-      // Gone means unregistered or deleted after a 410 since the job was queued; moved means the
-      // browser now belongs to another account, which must not see this one's messages.
-      const subscription = await tx.findOne(PushSubscription, { id: subscriptionId, userId: job.data.userId });
-      if (subscription && (await this.claim(tx, messageId, subscriptionId))) {
-        const outcome = await this.sender.send(subscription, job.data);
-        await this.settle(tx, job, outcome);
+  /**
+   * The first attempt of each delivery, inside the fan-out's transaction `tx`: sends them, waits
+   * for the answers up to the budget, records what was delivered and enqueues a job for each
+   * delivery that needs another try (or an answer that has not come yet).
+   */
+  async attemptInTransaction(tx: EntityManager, deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    const attempts = this.send(deliveries);
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.directBudgetMs)));
+    await Promise.race([Promise.all(attempts.map((attempt) => attempt.answer)), budget]);
+    clearTimeout(timer);
+
+    const answered = attempts.filter((attempt) => attempt.outcome !== null);
+    const pending = attempts.filter((attempt) => attempt.outcome === null);
+    const followUps = answered.flatMap((attempt) => this.followUp(attempt));
+    // Still on its way: a job that runs after the push has surely settled, and finds its record if it went out.
+    for (const attempt of pending) {
+      followUps.push(pushJob({ ...attempt.push, recheck: true }, this.options.pushRetry, Math.ceil(this.pushTimeoutMs / 1000) + 1));
+      void attempt.answer.then((outcome) => this.settleLate(attempt, outcome));
+    }
+    await this.record(tx, answered);
+    await this.jobs.enqueueManyInTransaction(tx, pushQueue, followUps);
+  }
+
+  /** Push jobs (retries, 429 rounds, late answers), a batch at a time; never throws for one job. */
+  async handle(batch: ReadonlyArray<JobWithMetadata<PushJob>>): Promise<DeliveryResult[]> {
+    const em = this.rootEm.fork();
+    // Gone means unregistered or deleted after a 410 since the job was queued; moved means the
+    // browser now belongs to another account, which must not see this one's messages.
+    const subscriptions = new Map(
+      (await em.find(PushSubscription, { id: { $in: [...new Set(batch.map((job) => job.data.subscriptionId))] } })).map((row) => [
+        row.id,
+        row,
+      ]),
+    );
+    const recorded = await this.recordedDeliveries(em, batch);
+    const due = batch.filter((job) => {
+      const subscription = subscriptions.get(job.data.subscriptionId);
+      return subscription?.userId === job.data.userId && !recorded.has(deliveryKey(job.data));
+    });
+    const attempts = this.send(due.map((job) => ({ push: job.data, subscription: subscriptions.get(job.data.subscriptionId)! })));
+    await Promise.all(attempts.map((attempt) => attempt.answer));
+    const jobOf = new Map(due.map((job, index) => [attempts[index]!, job]));
+
+    const retried = new Set(attempts.filter((attempt) => attempt.outcome!.kind === 'failed').map((attempt) => jobOf.get(attempt)!.id));
+    await em.transactional(async (tx) => {
+      const done = attempts.filter((attempt) => !retried.has(jobOf.get(attempt)!.id));
+      await this.record(tx, done);
+      await this.jobs.enqueueManyInTransaction(
+        tx,
+        pushQueue,
+        done.flatMap((attempt) => this.followUp(attempt)),
+      );
+      const finished = batch.filter((job) => !retried.has(job.id));
+      const settled = await this.jobs.completeManyInTransaction(tx, pushQueue, finished);
+      const lapsed = finished.filter((job) => !settled.has(job.id));
+      // Their pushes went out and are recorded: the newer attempt of each finds the record and sends nothing.
+      if (lapsed.length > 0) this.logger.warn({ jobs: lapsed.map((job) => job.id) }, 'push jobs outlived their claim');
+    });
+
+    return batch.map((job): DeliveryResult => {
+      if (!retried.has(job.id)) return { id: job.id, status: 'completed' };
+      const outcome = attempts.find((attempt) => jobOf.get(attempt) === job)!.outcome as Extract<PushOutcome, { kind: 'failed' }>;
+      if (job.retryCount >= job.retryLimit) {
+        this.logger.warn(
+          { ...context(job.data, outcome), reason: outcome.reason, jobAttempts: job.retryCount + 1 },
+          'push given up after retries',
+        );
       }
-      await this.jobs.completeInTransaction(tx, pushQueue, job);
+      // pg-boss retries the job with backoff while attempts remain.
+      return { id: job.id, status: 'failed', output: { message: `push not delivered, will retry: ${outcome.reason}` } };
     });
   }
 
-  /** Records the delivery; false when an earlier attempt already made it. */
-  private async claim(tx: EntityManager, messageId: string, subscriptionId: string): Promise<boolean> {
-    const inserted = await tx.execute<Array<{ claimed: number }>>(
-      `insert into "notifications"."delivery" ("message_id", "subscription_id") values (?, ?) on conflict do nothing returning 1 as "claimed"`,
-      [messageId, subscriptionId],
-    );
-    return inserted.length === 1;
+  /** The retry settings push jobs get: the test override, or the queue's. */
+  private retry(): PushRetry {
+    return {
+      limit: this.options.pushRetry?.limit ?? pushQueue.options.retryLimit ?? 0,
+      delaySeconds: this.options.pushRetry?.delaySeconds ?? pushQueue.options.retryDelay ?? 0,
+    };
   }
 
-  private async unclaim(tx: EntityManager, job: JobWithMetadata<PushJob>): Promise<void> {
-    await tx.execute(`delete from "notifications"."delivery" where "message_id" = ? and "subscription_id" = ?`, [
-      job.data.messageId,
-      job.data.subscriptionId,
-    ]);
+  /** Sends each delivery; those to one subscription one after another, in order. */
+  private send(deliveries: readonly Delivery[]): Attempt[] {
+    const chains = new Map<string, Promise<unknown>>();
+    return deliveries.map((delivery) => {
+      const attempt = { ...delivery, outcome: null } as Attempt;
+      const previous = chains.get(delivery.subscription.id) ?? Promise.resolve();
+      attempt.answer = previous.then(async () => (attempt.outcome = await this.sender.send(delivery.subscription, delivery.push)));
+      chains.set(delivery.subscription.id, attempt.answer);
+      return attempt;
+    });
   }
 
-  private async settle(tx: EntityManager, job: JobWithMetadata<PushJob>, outcome: PushOutcome): Promise<void> {
-    const context = { subscriptionId: job.data.subscriptionId, messageId: job.data.messageId, status: outcome.status };
-    switch (outcome.kind) {
-      case 'sent':
-        return;
-      case 'gone':
-        // The delivery row goes with it (on delete cascade).
-        await tx.nativeDelete(PushSubscription, { id: job.data.subscriptionId });
-        this.logger.info(context, 'push subscription expired at the push service; deleted');
-        return;
-      case 'rate-limited': {
-        await this.unclaim(tx, job);
-        const rateLimited = job.data.rateLimited + 1;
-        if (rateLimited > MAX_RATE_LIMITED) {
-          this.logger.warn({ ...context, rounds: rateLimited }, 'push given up: the push service keeps answering 429');
-          return;
-        }
-        await this.jobs.enqueueManyInTransaction(tx, pushQueue, [
-          pushJob({ ...job.data, rateLimited }, this.pushRetry, outcome.retryAfterSeconds),
-        ]);
-        this.logger.debug({ ...context, retryAfterSeconds: outcome.retryAfterSeconds }, 'push rate-limited; rescheduled');
-        return;
+  /**
+   * What an answered attempt leaves to do later: a job for a first attempt that failed (its own
+   * retries continue it, with backoff), or the next 429 round after Retry-After.
+   */
+  private followUp({ push, outcome }: Attempt): Array<JobInsert<PushJob>> {
+    const next = { ...push, recheck: false };
+    switch (outcome!.kind) {
+      case 'failed': {
+        // The fan-out's attempt was the first of the retry limit's attempts; the job makes the rest.
+        const retry = this.retry();
+        return [pushJob(next, { limit: retry.limit - 1, delaySeconds: retry.delaySeconds }, retry.delaySeconds)];
       }
-      case 'rejected':
-        await this.unclaim(tx, job);
-        this.logger.warn({ ...context, reason: outcome.reason }, 'push rejected; not retrying');
-        return;
-      case 'failed':
-        if (job.retryCount >= job.retryLimit) {
-          this.logger.warn({ ...context, reason: outcome.reason, attempts: job.retryCount + 1 }, 'push given up after retries');
+      case 'rate-limited': {
+        const rateLimited = push.rateLimited + 1;
+        if (rateLimited > MAX_RATE_LIMITED) {
+          this.logger.warn({ ...context(push, outcome!), rounds: rateLimited }, 'push given up: the push service keeps answering 429');
+          return [];
         }
-        // Rolls the claim back; pg-boss retries the job with backoff while attempts remain.
-        throw new PushRetryError(outcome);
+        this.logger.debug({ ...context(push, outcome!), retryAfterSeconds: outcome!.retryAfterSeconds }, 'push rate-limited; rescheduled');
+        return [pushJob({ ...next, rateLimited }, this.options.pushRetry, outcome!.retryAfterSeconds)];
+      }
+      default:
+        return [];
     }
   }
+
+  /** Records what the attempts delivered and forgets subscriptions the push service no longer knows. */
+  private async record(tx: EntityManager, attempts: readonly Attempt[]): Promise<void> {
+    const sent = attempts.filter((attempt) => attempt.outcome?.kind === 'sent').map((attempt) => attempt.push);
+    if (sent.length > 0) {
+      // One whose subscription was deleted meanwhile has nothing to record.
+      await tx.execute(
+        `insert into "notifications"."delivery" ("message_id", "subscription_id")
+         select m, s from unnest(array[?]::text[], array[?]::uuid[]) as t(m, s)
+          where exists (select 1 from "notifications"."push_subscription" where "id" = s)
+         on conflict do nothing`,
+        [sent.map((push) => push.messageId), sent.map((push) => push.subscriptionId)],
+      );
+    }
+    const gone = attempts.filter((attempt) => attempt.outcome?.kind === 'gone');
+    if (gone.length > 0) {
+      // The delivery rows go with them (on delete cascade).
+      await tx.nativeDelete(PushSubscription, { id: { $in: gone.map((attempt) => attempt.push.subscriptionId) } });
+      for (const attempt of gone)
+        this.logger.info(context(attempt.push, attempt.outcome!), 'push subscription expired at the push service; deleted');
+    }
+    for (const attempt of attempts) {
+      if (attempt.outcome?.kind === 'rejected') {
+        this.logger.warn({ ...context(attempt.push, attempt.outcome), reason: attempt.outcome.reason }, 'push rejected; not retrying');
+      }
+    }
+  }
+
+  /** An answer that came after its fan-out committed: what went out is recorded, so its backing job sends nothing. */
+  private async settleLate(attempt: Attempt, outcome: PushOutcome): Promise<void> {
+    if (outcome.kind !== 'sent' && outcome.kind !== 'gone') return; // the backing job tries again
+    try {
+      await this.rootEm.fork().transactional((tx) => this.record(tx, [{ ...attempt, outcome }]));
+    } catch (error) {
+      this.logger.warn({ err: error, ...context(attempt.push, outcome) }, 'a late push answer was not recorded; its job may push again');
+    }
+  }
+
+  /**
+   * The batch's (message, subscription) pairs an earlier attempt already pushed. Only a job that
+   * ran before, or one backing an attempt that was still unanswered, can have one, so a batch of
+   * other jobs skips the query.
+   */
+  private async recordedDeliveries(em: EntityManager, batch: ReadonlyArray<JobWithMetadata<PushJob>>): Promise<Set<string>> {
+    const suspects = batch.filter((job) => job.retryCount > 0 || job.data.recheck);
+    if (suspects.length === 0) return new Set();
+    const rows = await em.execute<Array<{ message_id: string; subscription_id: string }>>(
+      `select "message_id", "subscription_id" from "notifications"."delivery"
+        where ("message_id", "subscription_id") in (select * from unnest(array[?]::text[], array[?]::uuid[]))`,
+      [suspects.map((job) => job.data.messageId), suspects.map((job) => job.data.subscriptionId)],
+    );
+    return new Set(rows.map((row) => deliveryKey({ messageId: row.message_id, subscriptionId: row.subscription_id })));
+  }
+}
+
+function context(push: PushJob, outcome: PushOutcome) {
+  return { subscriptionId: push.subscriptionId, messageId: push.messageId, status: outcome.status };
+}
+
+function deliveryKey(push: Pick<PushJob, 'messageId' | 'subscriptionId'>): string {
+  return `${push.messageId}\n${push.subscriptionId}`;
 }

@@ -1,19 +1,16 @@
 import type { PresenceStore } from '@chirpchat/kit';
 
-/** Whether the user holds a live socket on any router instance right now (presence ONLINE). */
-export type IsOnline = (userId: string) => Promise<boolean>;
+/** Which of the users hold a live socket on any router instance right now (presence ONLINE): one lookup for many. */
+export type IsOnline = (userIds: readonly string[]) => Promise<ReadonlySet<string>>;
 
 /**
  * Presence as the routers record it in the shared PresenceStore (Redis across instances, or
- * the in-memory store the all-in-one mode hands to router, users and notifications). A failed
- * read counts as offline: a push too many beats a missed one.
+ * the in-memory store the all-in-one mode hands to router, users and notifications), read for
+ * all the users of a batch in one round trip.
  */
 export function onlineIn(store: PresenceStore): IsOnline {
-  return async (userId) => {
-    try {
-      return (await store.read([userId])).get(userId)?.online ?? false;
-    } catch {
-      return false;
-    }
+  return async (userIds) => {
+    const states = await store.read(userIds);
+    return new Set(userIds.filter((userId) => states.get(userId)?.online === true));
   };
 }

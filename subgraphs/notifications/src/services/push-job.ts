@@ -17,7 +17,10 @@ export interface PushPayload {
   count: number;
 }
 
-/** One push to one subscription: a job of its own, so each delivery retries on its own. */
+/**
+ * One push to one subscription. The fan-out sends it at once; it becomes a job of its own only
+ * when that attempt fails or is slow, so that each delivery retries on its own.
+ */
 export interface PushJob {
   messageId: string;
   subscriptionId: string;
@@ -29,6 +32,11 @@ export interface PushJob {
   topic: string;
   /** How many times the push service has already answered 429 for this delivery. */
   rateLimited: number;
+  /**
+   * Set on the job that backs an attempt still unanswered when the fan-out moved on: that attempt
+   * records its delivery if it succeeds, and the job looks for the record before sending.
+   */
+  recheck?: boolean;
 }
 
 /**

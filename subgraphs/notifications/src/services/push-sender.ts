@@ -46,8 +46,21 @@ export interface PushSenderOptions {
 const MAX_RETRY_AFTER_SECONDS = 3600;
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
-/** Sends Web Push messages with the `web-push` library: aes128gcm payloads, VAPID authentication. */
+/** How long a VAPID token is valid (RFC 8292 allows at most 24 h); it is signed again an hour before it expires. */
+const VAPID_TOKEN_SECONDS = 12 * 3600;
+const VAPID_RENEW_BEFORE_SECONDS = 3600;
+/** Push service origins whose token is kept; a handful in practice (FCM, Mozilla, Apple, Windows). */
+const MAX_CACHED_AUDIENCES = 256;
+
+/**
+ * Sends Web Push messages with the `web-push` library: aes128gcm payloads, VAPID authentication.
+ * The VAPID token (an ES256-signed JWT per push service origin) is signed once and reused until
+ * an hour before it expires, as push services expect, instead of signed again for every push:
+ * that signature was a third of the CPU a push cost.
+ */
 export class PushSender {
+  private readonly tokens = new Map<string, { authorization: string; renewAt: number }>();
+
   constructor(private readonly options: PushSenderOptions) {}
 
   async send(target: PushTarget, push: Pick<PushJob, 'payload' | 'urgency' | 'topic'>): Promise<PushOutcome> {
@@ -66,7 +79,7 @@ export class PushSender {
           TTL: this.options.ttlSeconds ?? 3600,
           urgency: push.urgency,
           topic: push.topic,
-          vapidDetails: this.options.vapid,
+          headers: { Authorization: this.authorization(check.url) },
           agent: this.options.policy.agentFor(check),
           timeout: this.options.timeoutMs ?? 10_000,
         },
@@ -75,6 +88,20 @@ export class PushSender {
     } catch (error) {
       return classify(error);
     }
+  }
+
+  /** The `Authorization: vapid t=…, k=…` header for the endpoint's push service (its origin is the token's audience). */
+  private authorization(endpoint: URL): string {
+    const audience = endpoint.origin;
+    const now = Date.now();
+    const cached = this.tokens.get(audience);
+    if (cached && cached.renewAt > now) return cached.authorization;
+    const { publicKey, privateKey, subject } = this.options.vapid;
+    const expires = Math.floor(now / 1000) + VAPID_TOKEN_SECONDS;
+    const { Authorization } = webpush.getVapidHeaders(audience, subject, publicKey, privateKey, 'aes128gcm', expires);
+    if (this.tokens.size >= MAX_CACHED_AUDIENCES) this.tokens.clear();
+    this.tokens.set(audience, { authorization: Authorization, renewAt: now + (VAPID_TOKEN_SECONDS - VAPID_RENEW_BEFORE_SECONDS) * 1000 });
+    return Authorization;
   }
 }
 
