@@ -8,7 +8,12 @@ export interface OutgoingMessage {
   conversationId: string;
   text: string;
   createdAt: string;
-  state: 'sending' | 'failed';
+  /**
+   * - `waiting`: for its conversation to load, so that it goes after the history (shown as "Sending…")
+   * - `sending`: handed to the conversation's queue, or on its way
+   * - `failed`: see `error`; Retry sends it again
+   */
+  state: 'waiting' | 'sending' | 'failed';
   error: string | null;
   /** The message this one answers, as the reply shows it. */
   replyTo: QuotedMessage | null;
@@ -40,6 +45,22 @@ export interface QuotedMessage {
  * conversation while a send is in flight loses nothing.
  */
 export const outbox = reactive(new Map<string, OutgoingMessage>());
+
+/** The last send queued in each conversation that has one under way. */
+const queues = new Map<string, Promise<void>>();
+
+/**
+ * Runs `send` once every send queued before it in the same conversation has finished, whether
+ * it went through or failed, so messages are stored in the order they were written.
+ */
+export function inOrder(conversationId: string, send: () => Promise<void>): Promise<void> {
+  const next = (queues.get(conversationId) ?? Promise.resolve()).then(send).catch(() => undefined);
+  queues.set(conversationId, next);
+  void next.then(() => {
+    if (queues.get(conversationId) === next) queues.delete(conversationId);
+  });
+  return next;
+}
 
 /** A v4 UUID; `crypto.randomUUID` exists only in secure contexts (https, localhost). */
 export function newClientId(): string {

@@ -16,7 +16,7 @@ import { useSession } from '../auth/useSession';
 import { conversationName } from './conversationDisplay';
 import { applyMessage, applyReceipt } from './messageCache';
 import { useMediaProcessed } from '../media/useMediaProcessed';
-import { newClientId, outbox, type OutgoingAttachment, type OutgoingMessage, type QuotedMessage } from './outbox';
+import { inOrder, newClientId, outbox, type OutgoingAttachment, type OutgoingMessage, type QuotedMessage } from './outbox';
 import { useUnread } from './useUnread';
 
 const PAGE_SIZE = 30;
@@ -52,11 +52,15 @@ export interface TimelineItem {
 }
 
 /** What `send` refused to do; it never throws. */
-export type SendRefusal = 'empty' | 'not-loaded';
+export type SendRefusal = 'empty';
+
+/** Why a message written while its conversation loaded was not sent, when the answer was "no such conversation". */
+const MISSING = 'This conversation does not exist, or you are not in it.';
 
 /**
  * One conversation: its history (newest page first, older pages on demand), and sending with
- * an optimistic row per message that the server's copy replaces by clientId.
+ * an optimistic row per message that the server's copy replaces by clientId. Messages go out one
+ * after another, in the order written, and only once the history has loaded.
  */
 export function useConversation(conversationId: Ref<string>) {
   const client = useApolloClient().resolveClient();
@@ -82,6 +86,10 @@ export function useConversation(conversationId: Ref<string>) {
   onScopeDispose(() => unread.opened(null));
 
   const conversation = computed(() => query.result.value?.conversation ?? null);
+  /** The history of the conversation asked for is here (after a switch the previous one's stays until it is). */
+  const ready = computed(() => conversation.value?.id === conversationId.value);
+  const failure = computed(() => (query.error.value ? toFailure(query.error.value) : null));
+  const missing = computed(() => !query.loading.value && !query.error.value && query.result.value?.conversation === null);
   const title = computed(() => (conversation.value ? conversationName(conversation.value, user.value?.id) : ''));
   const members = computed(() => conversation.value?.members ?? []);
   const me = computed(() => members.value.find((member) => member.user.id === user.value?.id) ?? null);
@@ -136,9 +144,49 @@ export function useConversation(conversationId: Ref<string>) {
     }
   }
 
-  async function deliver(entry: OutgoingMessage): Promise<void> {
+  /** Loads the conversation again; a failure shows through `failure`. */
+  async function reload(): Promise<void> {
+    await query.refetch()?.catch(() => undefined);
+  }
+
+  /** Ours in conversation `id` written before it had loaded, in the order written. */
+  function waitingIn(id: string): OutgoingMessage[] {
+    return [...outbox.values()].filter((entry) => entry.conversationId === id && entry.state === 'waiting');
+  }
+
+  /** Puts the message in its conversation's queue: it goes once those written before it have. */
+  function queue(entry: OutgoingMessage): void {
     entry.state = 'sending';
     entry.error = null;
+    void inOrder(entry.conversationId, () => deliver(entry));
+  }
+
+  /**
+   * What was written before the history loaded goes once it has: after it, so the server's copy
+   * has a place in the cached history and the row never vanishes between the send's answer and
+   * the history's. When the conversation cannot be loaded, those messages fail with the reason.
+   */
+  function settle(): void {
+    const waiting = waitingIn(conversationId.value);
+    const reason = failure.value?.message ?? (missing.value ? MISSING : null);
+    for (const entry of waiting) {
+      if (ready.value) queue(entry);
+      else if (reason) {
+        entry.state = 'failed';
+        entry.error = reason;
+      }
+    }
+  }
+  watch([ready, failure, missing], settle);
+
+  // Left while some still wait (another conversation, or the page went): they go now rather than
+  // wait for a visit that may never come. Nothing of them is on screen, so none can vanish from it.
+  watch(conversationId, (_now, left) => waitingIn(left).forEach(queue));
+  onScopeDispose(() => waitingIn(conversationId.value).forEach(queue));
+
+  async function deliver(entry: OutgoingMessage): Promise<void> {
+    // Gone while it waited its turn: its live copy came first, or the person signed out.
+    if (outbox.get(entry.clientId) !== entry) return;
     try {
       const { data } = await client.mutate({
         mutation: SendMessageDocument,
@@ -166,31 +214,38 @@ export function useConversation(conversationId: Ref<string>) {
 
   /**
    * Shows the message at once as "Sending…" and sends it, as a reply to `replyTo` when given, with
-   * files already uploaded (useAttachments); text is optional when there are files.
+   * files already uploaded (useAttachments); text is optional when there are files. Written before
+   * the conversation has loaded, it waits for it (see `settle`).
    */
   function send(text: string, replyTo: QuotedMessage | null = null, attachments: OutgoingAttachment[] = []): SendRefusal | null {
     const body = text.trim(); // the server trims too, so the optimistic row matches what is stored
     if (!body && attachments.length === 0) return 'empty';
-    if (!conversation.value) return 'not-loaded';
     const entry: OutgoingMessage = {
       clientId: newClientId(),
       conversationId: conversationId.value,
       text: body,
       createdAt: new Date().toISOString(),
-      state: 'sending',
+      state: 'waiting',
       error: null,
       replyTo,
       attachments,
     };
     outbox.set(entry.clientId, entry);
-    void deliver(outbox.get(entry.clientId)!);
+    settle();
     return null;
   }
 
-  /** Sends a failed message again with the same clientId: the server stores it at most once. */
+  /**
+   * Sends a failed message again with the same clientId: the server stores it at most once. While
+   * the conversation has not loaded, it loads it again and the message waits for it once more.
+   */
   function retry(clientId: string): void {
     const entry = outbox.get(clientId);
-    if (entry && entry.state === 'failed') void deliver(entry);
+    if (!entry || entry.state !== 'failed') return;
+    entry.state = 'waiting';
+    entry.error = null;
+    if (!ready.value && !query.loading.value) void reload();
+    settle();
   }
 
   return {
@@ -200,14 +255,14 @@ export function useConversation(conversationId: Ref<string>) {
     members,
     myRole: computed(() => conversation.value?.myRole ?? 'MEMBER'),
     loading: computed(() => query.loading.value && !conversation.value),
-    failure: computed(() => (query.error.value ? toFailure(query.error.value) : null)),
-    missing: computed(() => !query.loading.value && !query.error.value && query.result.value?.conversation === null),
+    failure,
+    missing,
     hasOlder: computed(() => conversation.value?.messages.pageInfo.hasPreviousPage ?? false),
     loadingOlder,
     loadOlder,
     send,
     retry,
-    reload: () => query.refetch(),
+    reload,
   };
 }
 
@@ -264,7 +319,7 @@ function fromOutgoing(entry: OutgoingMessage, viewer: string): TimelineItem {
     senderName: 'You',
     mine: true,
     createdAt: entry.createdAt,
-    state: entry.state,
+    state: entry.state === 'failed' ? 'failed' : 'sending',
     error: entry.error,
     edited: false,
     deleted: false,
