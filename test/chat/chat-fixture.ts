@@ -15,6 +15,7 @@ import {
   type Channel,
   type RunningServer,
 } from '@chirpchat/kit';
+import { deferred, type Deferred } from '../support/deferred.js';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 
 /** A GraphQL response as the tests read it. */
@@ -23,19 +24,7 @@ export interface Result<T = Record<string, unknown>> {
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
 }
 
-/** A promise together with the functions that settle it. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
+export { deferred, type Deferred };
 
 /**
  * Stands in for the users subgraph in these subgraph-level tests: answers `_entities` for a

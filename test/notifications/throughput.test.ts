@@ -89,9 +89,15 @@ describe('push notifications under a burst of messages', () => {
   it('completes the events of a conversation where nobody can be pushed to, pushing nothing', async () => {
     const [alice, bob, carol] = await Promise.all([f.user('alice'), f.user('bob'), f.user('carol')]);
     const conversationId = await f.conversation(alice, [bob, carol], 'GROUP', 'Nobody subscribed');
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, n) => f.send(alice, conversationId, `quiet ${n}`)));
+    await f.stack.notifications.stop();
+    const sent = [];
+    try {
+      for (let n = 0; n < 20; n++) sent.push(await f.send(alice, conversationId, `quiet ${n}`));
+    } finally {
+      await f.stack.notifications.start();
+    }
     await f.settled(sent.map((message) => message.id));
-    expect(await batchesOf(sent.map((message) => message.id))).toBeLessThan(10);
+    expect(await batchesOf(sent.map((message) => message.id))).toBeLessThanOrEqual(2);
     const [recorded] = await f.sql<{ n: number }>(
       `select count(*)::int as n from notifications.delivery where message_id = any($1::text[])`,
       [sent.map((message) => message.id)],

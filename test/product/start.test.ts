@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makeTempDir, makeAudio, makeMp4, makePng } from '../media/fixtures.js';
 import { MEDIA_FIELDS, absolute, mediaAs, type MediaView } from '../media/media-client.js';
 import {
   launchChromium,
+  loadedWidth,
   messageList,
   newAccount,
   openApp,
@@ -335,27 +336,4 @@ function formatOf(bytes: Uint8Array): string {
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'wav';
   if (ascii(4, 8) === 'ftyp') return 'mp4';
   return `unknown (${ascii(0, 12)})`;
-}
-
-/** An <img> as the page function below uses it (the tests are compiled without the DOM library). */
-interface ImageElement {
-  complete: boolean;
-  naturalWidth: number;
-  addEventListener(type: 'load' | 'error', listener: () => void, options: { once: boolean }): void;
-}
-
-/** Waits until the image has loaded and answers its natural width; 0 for a broken image. */
-async function loadedWidth(locator: Locator): Promise<number> {
-  await locator.waitFor({ timeout: 30_000 });
-  return locator.evaluate(
-    (img: ImageElement) =>
-      img.complete
-        ? img.naturalWidth
-        : new Promise<number>((resolve) => {
-            img.addEventListener('load', () => resolve(img.naturalWidth), { once: true });
-            img.addEventListener('error', () => resolve(0), { once: true });
-          }),
-    undefined,
-    { timeout: 30_000 },
-  );
 }

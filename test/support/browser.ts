@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './environment.js';
 
 /**
@@ -106,4 +106,28 @@ export async function sendWithEnter(page: Page, text: string): Promise<void> {
   const composer = page.getByLabel('Message', { exact: true });
   await composer.fill(text);
   await composer.press('Enter');
+}
+
+/** An <img> as page functions use it (the tests are compiled without the DOM library). */
+export interface ImageElement {
+  src: string;
+  complete: boolean;
+  naturalWidth: number;
+  addEventListener(type: 'load' | 'error', listener: () => void, options: { once: boolean }): void;
+}
+
+/** Waits until the image has loaded and answers its natural width; 0 when it fails to load (a broken image). */
+export async function loadedWidth(locator: Locator, timeoutMs = 20_000): Promise<number> {
+  await locator.waitFor({ timeout: timeoutMs });
+  return locator.evaluate(
+    (img: ImageElement) =>
+      img.complete && img.naturalWidth > 0
+        ? img.naturalWidth
+        : new Promise<number>((resolve) => {
+            img.addEventListener('load', () => resolve(img.naturalWidth), { once: true });
+            img.addEventListener('error', () => resolve(0), { once: true });
+          }),
+    undefined,
+    { timeout: timeoutMs },
+  );
 }

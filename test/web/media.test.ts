@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   launchChromium,
+  loadedWidth,
   messageList,
   newAccount,
   openApp,
@@ -14,20 +15,15 @@ import {
   screenshotDir,
   sendWithEnter,
   type BrowserPerson,
+  type ImageElement,
 } from '../support/browser.js';
+import { deferred } from '../support/deferred.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makeAudio } from '../media/fixtures.js';
 
 /** Upload, processing (sharp on a 1600×1200 PNG) and the live event that announces it. */
 const PROCESSED_MS = 20_000;
 const LIVE_MS = 5000;
-
-/** A promise resolved from outside: the test holds a request until it has seen what it wants. */
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** A 1600×1200 PNG with shapes drawn on it (a flat colour would compress to almost nothing). */
 async function drawnPng(file: string): Promise<void> {
@@ -78,27 +74,6 @@ async function watchMedia(person: BrowserPerson) {
 
 function fileInput(page: Page) {
   return page.locator('input[type="file"]');
-}
-
-/** An <img> as the page functions below use it (the tests are compiled without the DOM library). */
-interface ImageElement {
-  src: string;
-  complete: boolean;
-  naturalWidth: number;
-  addEventListener(type: 'load', listener: () => void, options: { once: boolean }): void;
-}
-
-/** Waits until the image has loaded and answers its natural width. */
-async function loadedWidth(locator: Locator): Promise<number> {
-  await locator.waitFor({ timeout: PROCESSED_MS });
-  return locator.evaluate(
-    (img: ImageElement) =>
-      img.complete && img.naturalWidth > 0
-        ? img.naturalWidth
-        : new Promise<number>((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth), { once: true })),
-    undefined,
-    { timeout: PROCESSED_MS },
-  );
 }
 
 describe('the web client in Chromium: photos in a direct chat', () => {
@@ -168,7 +143,7 @@ describe('the web client in Chromium: photos in a direct chat', () => {
     // Both see the thumbnail, without a reload, at its natural 250 px.
     for (const person of [alice, bob]) {
       const thumbnail = messageList(person.page).getByRole('img', { name: 'holiday.png' });
-      expect(await loadedWidth(thumbnail)).toBe(250);
+      expect(await loadedWidth(thumbnail, PROCESSED_MS)).toBe(250);
     }
     await screenshot(bob.page, 'media-2-thumbnail');
 
@@ -192,7 +167,7 @@ describe('the web client in Chromium: photos in a direct chat', () => {
     await messageList(bob.page).getByRole('button', { name: 'Open holiday.png' }).click();
     const viewer = bob.page.getByRole('dialog', { name: 'holiday.png' });
     await viewer.waitFor();
-    const previewWidth = await loadedWidth(viewer.getByRole('img', { name: 'holiday.png' }));
+    const previewWidth = await loadedWidth(viewer.getByRole('img', { name: 'holiday.png' }), PROCESSED_MS);
     expect(previewWidth).toBeGreaterThan(250);
     expect(previewWidth).toBeLessThanOrEqual(800);
     await screenshot(bob.page, 'media-3-viewer');

@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium, messageList, openApp, sendWithEnter, signInThroughUi, type BrowserPerson } from '../support/browser.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
+import { deferred } from '../support/deferred.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const LIVE_MS = 2000;
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((settle) => (resolve = settle));
-  return { promise, resolve };
-}
 const PASSWORD = 'correct horse battery staple';
 
 /** Someone using the API directly (the other side of each chat here), and the person in the browser. */

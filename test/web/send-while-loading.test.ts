@@ -10,18 +10,12 @@ import {
   type BrowserPerson,
 } from '../support/browser.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
+import { deferred } from '../support/deferred.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** "At once": the row is there before any request has come back. */
 const AT_ONCE_MS = 2000;
 const PASSWORD = 'correct horse battery staple';
-
-/** A promise settled from outside: the test holds a request until it has seen what it wants. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((settle) => (resolve = settle));
-  return { promise, resolve };
-}
 
 /** What a held request does once the test lets it go: reach the server, or fail on the way. */
 type Outcome = 'continue' | 'abort';

@@ -230,13 +230,20 @@ export class DeliveryService {
    * ran before, or one backing an attempt that was still unanswered, can have one, so a batch of
    * other jobs skips the query.
    */
-  private async recordedDeliveries(em: EntityManager, batch: ReadonlyArray<JobWithMetadata<PushJob>>): Promise<Set<string>> {
-    const suspects = batch.filter((job) => job.retryCount > 0 || job.data.recheck);
-    if (suspects.length === 0) return new Set();
+  private recordedDeliveries(em: EntityManager, batch: ReadonlyArray<JobWithMetadata<PushJob>>): Promise<Set<string>> {
+    return this.delivered(
+      em,
+      batch.filter((job) => job.retryCount > 0 || job.data.recheck).map((job) => job.data),
+    );
+  }
+
+  /** Which of these (message, subscription) pairs were pushed already, as `deliveryKey`s. */
+  async delivered(em: EntityManager, pushes: ReadonlyArray<Pick<PushJob, 'messageId' | 'subscriptionId'>>): Promise<Set<string>> {
+    if (pushes.length === 0) return new Set();
     const rows = await em.execute<Array<{ message_id: string; subscription_id: string }>>(
       `select "message_id", "subscription_id" from "notifications"."delivery"
         where ("message_id", "subscription_id") in (select * from unnest(array[?]::text[], array[?]::uuid[]))`,
-      [suspects.map((job) => job.data.messageId), suspects.map((job) => job.data.subscriptionId)],
+      [pushes.map((push) => push.messageId), pushes.map((push) => push.subscriptionId)],
     );
     return new Set(rows.map((row) => deliveryKey({ messageId: row.message_id, subscriptionId: row.subscription_id })));
   }
@@ -246,6 +253,6 @@ function context(push: PushJob, outcome: PushOutcome) {
   return { subscriptionId: push.subscriptionId, messageId: push.messageId, status: outcome.status };
 }
 
-function deliveryKey(push: Pick<PushJob, 'messageId' | 'subscriptionId'>): string {
+export function deliveryKey(push: Pick<PushJob, 'messageId' | 'subscriptionId'>): string {
   return `${push.messageId}\n${push.subscriptionId}`;
 }

@@ -2,7 +2,7 @@ import { messageSentQueue, type EntityManager, type Job, type JobQueue, type Log
 import { ConversationMute } from '../entities/conversation-mute.entity.js';
 import { NotificationSettings } from '../entities/notification-settings.entity.js';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
-import type { Delivery, DeliveryService } from './delivery.service.js';
+import { deliveryKey, type Delivery, type DeliveryService } from './delivery.service.js';
 import type { IsOnline } from './presence.js';
 import { topicFor, type PushJob } from './push-job.js';
 
@@ -154,17 +154,31 @@ export class FanOutService {
           })),
         );
       });
-      progress.pushed = deliveries.length > 0;
-      await this.delivery.attemptInTransaction(tx, deliveries);
+      // An event handled before (a claim that lapsed while its first run still pushed) skips what that run recorded.
+      const retried = deliveries.filter((delivery) =>
+        batch.some((job) => job.retryCount > 0 && job.data.messageId === delivery.push.messageId),
+      );
+      const recorded = await this.delivery.delivered(
+        tx,
+        retried.map((delivery) => delivery.push),
+      );
+      const due = deliveries.filter((delivery) => !recorded.has(deliveryKey(delivery.push)));
+      progress.pushed = due.length > 0;
+      await this.delivery.attemptInTransaction(tx, due);
       await this.complete(tx, batch);
     });
   }
 
-  /** Completes the batch's events in `tx`; a claim that lapsed rolls everything back (the per-event pass then sorts it out). */
+  /**
+   * Completes the batch's events in `tx`. An event whose claim lapsed (its batch outlived its
+   * expiry) is another attempt's now; what this run pushed for it is recorded, so that attempt
+   * sends only the rest.
+   */
   private async complete(tx: EntityManager, batch: ReadonlyArray<Job<MessageSentEvent>>): Promise<void> {
     const settled = await this.jobs.completeManyInTransaction(tx, messageSentQueue, batch);
-    const lost = batch.find((job) => !settled.has(job.id));
-    if (lost) throw new Error(`message-sent event ${lost.id} is no longer held by this worker`);
+    const lapsed = batch.filter((job) => !settled.has(job.id));
+    if (lapsed.length > 0)
+      this.logger.warn({ messageIds: lapsed.map((job) => job.data.messageId) }, 'message-sent events outlived their claim');
   }
 
   /** The users among `userIds` who are online; a presence failure counts as offline (a push too many beats a missed one). */
