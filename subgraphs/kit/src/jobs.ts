@@ -50,7 +50,11 @@ export interface JobQueueOptions {
   queues?: ReadonlyArray<QueueDefinition<object>>;
   /**
    * The shortest time between two {@link JobQueue.wake} NOTIFYs for one queue from this process.
-   * @default 25
+   * Each wakes every worker of the queue into a fetch, and a fetch of a busy queue costs PostgreSQL
+   * a few milliseconds (measured at 500 sends/s: 25 ms made 2,200 fetches, 9.3 s of the 20 s spent
+   * in statements; 100 ms made 940, 3.1 s). Under load, workers fetch again at once while their
+   * batches come back full anyway.
+   * @default 100
    */
   wakeIntervalMs?: number;
 }
@@ -108,7 +112,7 @@ export class JobQueue {
       await boss.stop({ graceful: false }).catch(() => undefined);
       throw error;
     }
-    return new JobQueue(boss, schema, options.wakeIntervalMs ?? 25, logger);
+    return new JobQueue(boss, schema, options.wakeIntervalMs ?? 100, logger);
   }
 
   /**
