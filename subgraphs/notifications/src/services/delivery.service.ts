@@ -110,18 +110,18 @@ export class DeliveryService {
     });
     const attempts = this.send(due.map((job) => ({ push: job.data, subscription: subscriptions.get(job.data.subscriptionId)! })));
     await Promise.all(attempts.map((attempt) => attempt.answer));
-    const jobOf = new Map(due.map((job, index) => [attempts[index]!, job]));
+    const attemptOf = new Map(due.map((job, index) => [job.id, attempts[index]!]));
+    const failed = (job: JobWithMetadata<PushJob>) => attemptOf.get(job.id)?.outcome?.kind === 'failed';
 
-    const retried = new Set(attempts.filter((attempt) => attempt.outcome!.kind === 'failed').map((attempt) => jobOf.get(attempt)!.id));
     await em.transactional(async (tx) => {
-      const done = attempts.filter((attempt) => !retried.has(jobOf.get(attempt)!.id));
+      const done = attempts.filter((attempt) => attempt.outcome!.kind !== 'failed');
       await this.record(tx, done);
       await this.jobs.enqueueManyInTransaction(
         tx,
         pushQueue,
         done.flatMap((attempt) => this.followUp(attempt)),
       );
-      const finished = batch.filter((job) => !retried.has(job.id));
+      const finished = batch.filter((job) => !failed(job));
       const settled = await this.jobs.completeManyInTransaction(tx, pushQueue, finished);
       const lapsed = finished.filter((job) => !settled.has(job.id));
       // Their pushes went out and are recorded: the newer attempt of each finds the record and sends nothing.
@@ -129,8 +129,8 @@ export class DeliveryService {
     });
 
     return batch.map((job): DeliveryResult => {
-      if (!retried.has(job.id)) return { id: job.id, status: 'completed' };
-      const outcome = attempts.find((attempt) => jobOf.get(attempt) === job)!.outcome as Extract<PushOutcome, { kind: 'failed' }>;
+      const outcome = attemptOf.get(job.id)?.outcome;
+      if (outcome?.kind !== 'failed') return { id: job.id, status: 'completed' };
       if (job.retryCount >= job.retryLimit) {
         this.logger.warn(
           { ...context(job.data, outcome), reason: outcome.reason, jobAttempts: job.retryCount + 1 },

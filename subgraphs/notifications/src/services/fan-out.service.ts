@@ -155,9 +155,8 @@ export class FanOutService {
         );
       });
       // An event handled before (a claim that lapsed while its first run still pushed) skips what that run recorded.
-      const retried = deliveries.filter((delivery) =>
-        batch.some((job) => job.retryCount > 0 && job.data.messageId === delivery.push.messageId),
-      );
+      const runAgain = new Set(batch.filter((job) => job.retryCount > 0).map((job) => job.data.messageId));
+      const retried = deliveries.filter((delivery) => runAgain.has(delivery.push.messageId));
       const recorded = await this.delivery.delivered(
         tx,
         retried.map((delivery) => delivery.push),
