@@ -20,7 +20,8 @@ import pg from 'pg';
 import webpush from 'web-push';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { createLogger, freePort, generateSigningKeys, JobQueue, messageSentQueue, type MessageSentEvent } from '@chirpchat/kit';
+import { createLogger, freePort, generateSigningKeys, JobQueue } from '@chirpchat/kit';
+import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { LoopbackPushService, type PushRecord, type TestSubscription } from '../test/notifications/push-service.ts';
 

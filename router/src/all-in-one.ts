@@ -5,7 +5,6 @@ import {
   ConfigError,
   createBus,
   createLogger,
-  createPresenceStore,
   freePort,
   generateSigningKeys,
   readConfig,
@@ -13,6 +12,7 @@ import {
   type EmbeddedDatabase,
   type Logger,
 } from '@chirpchat/kit';
+import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
@@ -95,6 +95,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   const notifications = await createNotifications({
     ...common,
     chatUrl,
+    usersUrl,
     vapid,
     presence,
     pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, createPresenceStore, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
+import { ConfigError, createLogger, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
+import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
 import { cloudinaryOrigins } from '@chirpchat/media';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger, PresenceConnection, PresenceStore } from '@chirpchat/kit';
+import type { Logger } from '@chirpchat/kit';
+import type { PresenceConnection, PresenceStore } from '@chirpchat/kit/contracts';
 
 export interface PresenceTrackerOptions {
   store: PresenceStore;

@@ -16,10 +16,10 @@ import {
   drainWebSockets,
   formatSubscriptionErrors,
   type Logger,
-  type PresenceStore,
   type RunningServer,
   type Viewer,
 } from '@chirpchat/kit';
+import { type PresenceStore } from '@chirpchat/kit/contracts';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
 import { mediaProxy } from './media-proxy.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { BatchLoader, createPresenceStore, type PresenceStore } from '@chirpchat/kit';
+import { BatchLoader } from '@chirpchat/kit';
+import { createPresenceStore, type PresenceStore } from '@chirpchat/kit/contracts';
 import { testRedisUrl } from '../support/environment.js';
 
 const redisUrl = await testRedisUrl();

@@ -44,6 +44,7 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
     const notifications = await startProcess('notifications', 'subgraphs/notifications/dist/src/main.js', {
       ...env,
       CHAT_URL: chatA!.url,
+      USERS_URL: users.url,
       VAPID_PUBLIC_KEY: vapid.publicKey,
       VAPID_PRIVATE_KEY: vapid.privateKey,
       VAPID_SUBJECT: 'mailto:tests@example.com',

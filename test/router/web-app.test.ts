@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createPresenceStore, generateSigningKeys, type RunningServer } from '@chirpchat/kit';
+import { createLogger, generateSigningKeys, type RunningServer } from '@chirpchat/kit';
+import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter, webAppRoutes } from '@chirpchat/router';
 import { repoRoot } from '../support/environment.js';
 

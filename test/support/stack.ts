@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createBus, createLogger, createPresenceStore, freePort, generateSigningKeys, type Bus, type RunningServer } from '@chirpchat/kit';
+import { createBus, createLogger, freePort, generateSigningKeys, type Bus, type RunningServer } from '@chirpchat/kit';
+import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers } from '@chirpchat/users';
 import { createChat } from '@chirpchat/chat';
 import { createNotifications, generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
@@ -165,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       presence,
       vapid: { ...generatedVapid, subject: 'mailto:tests@example.com' },
       ...options.notifications,
+      usersUrl: options.notifications?.usersUrl ?? usersUrl,
     });
   let notifications: RunningServer | null = await startNotifications();
   const notificationsUrl = await notifications.listen();

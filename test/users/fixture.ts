@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { createLogger, createPresenceStore, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
+import { createLogger, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
+import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createTestDatabase } from '../support/environment.js';
 import { graphql, type GraphQLResponse } from '../support/graphql.js';

@@ -1,6 +1,3 @@
-import { buildFederatedSchema, noTopicPubSub } from '@chirpchat/kit';
-import type { GraphQLSchema } from 'graphql';
-import { ChatContainer } from './container.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
 import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
@@ -40,20 +37,10 @@ export const chatResolvers = [
   UserResolver,
 ] as const;
 
-/**
- * Builds the chat subgraph schema, wired to the given container's resolvers and services
- * (an empty container yields a schema fit only for printing SDL).
- */
-export async function buildSchemaWith(container: ChatContainer): Promise<GraphQLSchema> {
-  const schema = await buildFederatedSchema(
-    { resolvers: chatResolvers, container, pubSub: noTopicPubSub },
-    {
-      Conversation: { __resolveReference: resolveConversationReference },
-      Message: { __resolveReference: resolveMessageReference },
-      Story: { __resolveReference: resolveStoryReference },
-      User: { __resolveReference: resolveUserReference },
-    },
-  );
-  container.attachTo(schema);
-  return schema;
-}
+/** `__resolveReference` by type: how `_entities` turns references into chat's entities. */
+export const chatReferences = {
+  Conversation: { __resolveReference: resolveConversationReference },
+  Message: { __resolveReference: resolveMessageReference },
+  Story: { __resolveReference: resolveStoryReference },
+  User: { __resolveReference: resolveUserReference },
+};

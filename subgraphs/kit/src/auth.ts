@@ -68,3 +68,10 @@ export function secretsEqual(given: string | undefined | null, expected: string)
 
 /** The header (HTTP) and connection parameter (WebSocket) that carry the router secret to subgraphs. */
 export const ROUTER_SECRET_HEADER = 'x-chirpchat-router-secret';
+
+/**
+ * The header with which a subgraph calls another on its own behalf, not a person's (the push
+ * fan-out asking for senders' display names): its value names the calling subgraph. Only
+ * requests with the router secret get that far, and the router never sends it.
+ */
+export const SERVICE_CALLER_HEADER = 'x-chirpchat-service';

@@ -13,6 +13,11 @@ export interface RequestContext {
   logger: Logger;
   /** The caller's `Authorization` value, for calls a subgraph makes on the caller's behalf. */
   authorization: string | null;
+  /**
+   * The subgraph calling on its own behalf (`SERVICE_CALLER_HEADER`), else null. Only what is
+   * visible to every signed-in user may be answered to it.
+   */
+  service: string | null;
 }
 
 const messages = {

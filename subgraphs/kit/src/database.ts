@@ -21,6 +21,11 @@ export interface DatabaseOptions {
   logger: Logger;
   /** @default 10 */
   poolSize?: number;
+  /**
+   * Migrations that were committed under another name, `{ old: new }`: a database that applied
+   * one under its old name records the new name instead of applying it again.
+   */
+  renamedMigrations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,11 +55,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     await client.query(`create schema if not exists "${options.schema}"`);
   });
   const orm = await MikroORM.init(config);
-  await withAdvisoryLock(options.url, `migrate:${options.schema}`, async () => {
+  await withAdvisoryLock(options.url, `migrate:${options.schema}`, async (client) => {
+    await renameApplied(client, options.schema, options.renamedMigrations ?? {});
     const applied = await orm.migrator.up();
     if (applied.length > 0) options.logger.info({ schema: options.schema, migrations: applied.map((m) => m.name) }, 'migrations applied');
   });
   return orm;
+}
+
+/** Records applied migrations under their current names (see `renamedMigrations`). */
+async function renameApplied(client: pg.Client, schema: string, renamed: Readonly<Record<string, string>>): Promise<void> {
+  const entries = Object.entries(renamed);
+  if (entries.length === 0) return;
+  const { rows } = await client.query<{ found: string | null }>('select to_regclass($1) as found', [`"${schema}"."mikro_orm_migrations"`]);
+  if (!rows[0]?.found) return;
+  await client.query(
+    `update "${schema}"."mikro_orm_migrations" m set "name" = t.new from unnest($1::text[], $2::text[]) as t(old, new) where m."name" = t.old`,
+    [entries.map(([old]) => old), entries.map(([, current]) => current)],
+  );
 }
 
 async function withAdvisoryLock<T>(url: string, name: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
-import { ROUTER_SECRET_HEADER } from './auth.js';
+import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER } from './auth.js';
 import { DateTimeScalar } from './scalars.js';
 
 /** `__resolveReference` functions by type name: how other subgraphs' references become entities here. */
@@ -47,6 +47,8 @@ export interface EntityLookup {
   routerSecret: string;
   /** The caller's own Authorization value: the other subgraph decides what they may see. */
   authorization: string | null;
+  /** Instead of a person: the calling subgraph's name, for lookups on its own behalf (see SERVICE_CALLER_HEADER). */
+  service?: string;
   typename: string;
   ids: readonly string[];
   /** Fields to select on each entity, e.g. `id displayName`. */
@@ -68,6 +70,7 @@ export async function fetchEntities<T extends object>(lookup: EntityLookup): Pro
       'content-type': 'application/json',
       [ROUTER_SECRET_HEADER]: lookup.routerSecret,
       ...(lookup.authorization ? { authorization: lookup.authorization } : {}),
+      ...(lookup.service ? { [SERVICE_CALLER_HEADER]: lookup.service } : {}),
     },
     body: JSON.stringify({
       query: `query($r:[_Any!]!){ _entities(representations:$r){ ... on ${lookup.typename} { ${lookup.selection} } } }`,
@@ -81,32 +84,4 @@ export async function fetchEntities<T extends object>(lookup: EntityLookup): Pro
     throw new Error(`The ${lookup.typename} lookup at ${lookup.url} got no usable answer (HTTP ${response.status}).`);
   }
   return entities;
-}
-
-export interface MembershipLookup {
-  /** The chat subgraph's GraphQL endpoint. */
-  chatUrl: string;
-  routerSecret: string;
-  /** The caller's own Authorization value. */
-  authorization: string | null;
-  conversationId: string;
-  timeoutMs: number;
-}
-
-/**
- * Whether the caller is a current member of a conversation. Asked of chat's `_entities` as the
- * caller: chat answers null for anyone who is not a member, exactly as it does for the router.
- * @throws Error when chat does not answer (an internal error, never a wrong "yes")
- */
-export async function isConversationMember(lookup: MembershipLookup): Promise<boolean> {
-  const [conversation] = await fetchEntities<{ id?: string }>({
-    url: lookup.chatUrl,
-    routerSecret: lookup.routerSecret,
-    authorization: lookup.authorization,
-    typename: 'Conversation',
-    ids: [lookup.conversationId],
-    selection: 'id',
-    timeoutMs: lookup.timeoutMs,
-  });
-  return typeof conversation?.id === 'string';
 }

@@ -9,7 +9,7 @@ import type { ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'grap
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ROUTER_SECRET_HEADER, secretsEqual, type TokenVerifier } from './auth.js';
+import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER, secretsEqual, type TokenVerifier } from './auth.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
@@ -61,7 +61,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
   httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  async function contextFor(authorization: string | undefined | null): Promise<RequestContext> {
+  async function contextFor(authorization: string | undefined | null, service: string | null = null): Promise<RequestContext> {
     const check = await verifyToken(authorization);
     return {
       viewer: check.ok ? check.viewer : null,
@@ -69,6 +69,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
       em: orm.em.fork(),
       logger,
       authorization: authorization ?? null,
+      service,
     };
   }
 
@@ -126,7 +127,9 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
           res.status(401).json({ errors: [{ message: 'Subgraphs answer only the router.', extensions: { code: 'UNAUTHENTICATED' } }] });
         },
         express.json({ limit: '1mb' }),
-        expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) }),
+        expressMiddleware(apollo, {
+          context: async ({ req }) => contextFor(req.headers.authorization, req.get(SERVICE_CALLER_HEADER) ?? null),
+        }),
       );
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

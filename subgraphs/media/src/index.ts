@@ -1,20 +1,17 @@
 import path from 'node:path';
-import {
-  createSubgraphServer,
-  createTokenVerifier,
-  JobQueue,
-  mediaDeleteQueue,
-  openDatabase,
-  type Bus,
-  type Logger,
-  type RunningServer,
-} from '@chirpchat/kit';
+import { defineSubgraph, type Bus, type RunningServer, type SubgraphOptions } from '@chirpchat/kit';
+import { mediaDeleteQueue } from '@chirpchat/kit/contracts';
 import type { GraphQLSchema } from 'graphql';
 import { mediaMigrations } from '../migrations/index.js';
 import { Media } from './entities/media.entity.js';
 import { mediaRoutes, WEBHOOK_PATH } from './http/routes.js';
+import { ChatPeer } from './peers/chat.js';
 import { processMedia } from './processing/index.js';
-import { buildSchemaFor } from './schema.js';
+import { AttachmentsResolver, AvatarResolver, StoryMediaResolver } from './resolvers/attachments.resolver.js';
+import { MediaProcessedResolver } from './resolvers/media-processed.resolver.js';
+import { MediaResolver } from './resolvers/media.resolver.js';
+import { UploadResolver } from './resolvers/upload.resolver.js';
+import { mediaOrphanedTypes, mediaReferences, mediaResolvers } from './schema.js';
 import { MediaAccessService } from './services/access.service.js';
 import { DeletionService } from './services/deletion.service.js';
 import { LocalProcessingService } from './services/local-processing.service.js';
@@ -22,8 +19,8 @@ import { LocalUploadService } from './services/local-upload.service.js';
 import { MediaEventsService } from './services/media-events.service.js';
 import { MediaLookupService } from './services/media-lookup.service.js';
 import { MediaUrlService, toStored } from './services/media-urls.service.js';
-import { NotificationService } from './services/notification.service.js';
 import { mediaDeleteFileQueue, mediaMaintenanceQueue, mediaProcessQueue, type DeleteRetry } from './services/queues.js';
+import { StorageWebhookService } from './services/storage-webhook.service.js';
 import { UploadService } from './services/upload.service.js';
 import { createCloudinaryStore } from './stores/cloudinary.store.js';
 import { LocalStore } from './stores/local.store.js';
@@ -47,11 +44,7 @@ export interface CloudinaryOptions {
   publicUrl: string;
 }
 
-export interface MediaOptions {
-  /** PostgreSQL; the subgraph keeps its tables in the `media` schema, its jobs in `pgboss`. */
-  databaseUrl: string;
-  routerSecret: string;
-  jwtPublicKey: string;
+export interface MediaOptions extends SubgraphOptions {
   /** The chat subgraph's GraphQL endpoint, asked who is in which conversation. */
   chatUrl: string;
   /** Carries `mediaProcessed` to every instance. */
@@ -66,12 +59,6 @@ export interface MediaOptions {
   urlTtlSeconds?: number;
   /** How far a store notification's timestamp may be from now. @default 300 */
   notificationWindowSeconds?: number;
-  logger: Logger;
-  production: boolean;
-  /** @default '0.0.0.0' */
-  host?: string;
-  /** @default 0 (a free port) */
-  port?: number;
   /** How often idle workers poll for deferred and retried jobs. @default 2 */
   pollingIntervalSeconds?: number;
   /** Files processed at once by this instance. @default 1 */
@@ -81,27 +68,23 @@ export interface MediaOptions {
 }
 
 /**
- * Builds the media subgraph: upload tickets, the local store's upload and file endpoints, the
- * store webhook, processing and deletion workers. `listen()` starts the workers too.
+ * The media subgraph: upload tickets, the local store's upload and file endpoints, the storage
+ * webhook, and the processing and deletion workers (started by `listen()`). It consumes the
+ * media-delete queue and runs its maintenance.
  */
-export async function createMedia(options: MediaOptions): Promise<RunningServer> {
-  const logger = options.logger.child({ subgraph: 'media' });
-  const orm = await openDatabase({ url: options.databaseUrl, schema: 'media', entities: [Media], migrations: mediaMigrations, logger });
-  const fileQueue = mediaDeleteFileQueue(options.deleteRetry);
-  const jobs = await JobQueue.start({
-    databaseUrl: options.databaseUrl,
-    logger,
+export const mediaSubgraph = defineSubgraph<MediaOptions>({
+  name: 'media',
+  entities: [Media],
+  migrations: mediaMigrations,
+  resolvers: mediaResolvers,
+  orphanedTypes: mediaOrphanedTypes,
+  references: mediaReferences,
+  jobs: (options) => ({
     listen: true,
-    queues: [mediaProcessQueue, mediaDeleteQueue, fileQueue, mediaMaintenanceQueue],
-  }).catch(async (error: unknown) => {
-    await orm.close();
-    throw error;
-  });
-  const release = async () => {
-    await jobs.stop();
-    await orm.close();
-  };
-  try {
+    queues: [mediaProcessQueue, mediaDeleteQueue, mediaDeleteFileQueue(options.deleteRetry), mediaMaintenanceQueue],
+  }),
+  wire({ options, orm, jobs, logger }) {
+    const fileQueue = mediaDeleteFileQueue(options.deleteRetry);
     const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret });
     const cloudinary = options.cloudinary
       ? createCloudinaryStore({
@@ -112,44 +95,36 @@ export async function createMedia(options: MediaOptions): Promise<RunningServer>
       : null;
     const store: MediaStore = cloudinary ?? local;
     const stores = (name: string): MediaStore => (name === 'cloudinary' && cloudinary ? cloudinary : local);
-    const access = new MediaAccessService({ chatUrl: options.chatUrl, routerSecret: options.routerSecret });
-    const urls = new MediaUrlService(store, access, options.urlTtlSeconds ?? 600);
+    const access = new MediaAccessService(new ChatPeer({ chatUrl: options.chatUrl, routerSecret: options.routerSecret }));
     const events = new MediaEventsService(options.bus, access);
-    const notifications = new NotificationService(orm.em, store, events, logger, {
+    const lookup = new MediaLookupService(access, new MediaUrlService(store, access, options.urlTtlSeconds ?? 600));
+    const webhook = new StorageWebhookService(orm.em, store, events, logger, {
       windowSeconds: options.notificationWindowSeconds,
       onRejected: (media) =>
         stores(media.store)
           .delete(toStored(media))
           .catch((error: unknown) => logger.warn({ err: error, mediaId: media.id }, 'could not remove the files of a failed upload')),
     });
-    const localNotifications = cloudinary
-      ? new NotificationService(orm.em, local, events, logger, { windowSeconds: options.notificationWindowSeconds })
-      : notifications;
-    const processing = new LocalProcessingService(orm.em, local, localNotifications, processMedia, logger);
-    const deletion = new DeletionService(orm.em, jobs, fileQueue, stores, logger);
-    const uploads = new LocalUploadService(orm.em, local, jobs, logger);
-    const server = createSubgraphServer({
-      name: 'media',
-      schema: await buildSchemaFor({
-        uploads: new UploadService(store, access),
-        lookup: new MediaLookupService(access, urls),
-        events,
-      }),
-      orm,
-      routerSecret: options.routerSecret,
-      verifyToken: await createTokenVerifier(options.jwtPublicKey),
-      logger,
-      production: options.production,
-      host: options.host,
-      port: options.port,
-      onClose: release,
-      routes: mediaRoutes({ notifications, local: { store: local, uploads, rootEm: orm.em }, logger }),
-    });
+    const localWebhook = cloudinary
+      ? new StorageWebhookService(orm.em, local, events, logger, { windowSeconds: options.notificationWindowSeconds })
+      : webhook;
+    const processing = new LocalProcessingService(orm.em, local, localWebhook, processMedia, logger);
+    const deletion = new DeletionService(orm.em, jobs!, fileQueue, stores, logger);
+    const uploads = new LocalUploadService(orm.em, local, jobs!, logger);
     return {
-      httpServer: server.httpServer,
-      async listen() {
-        const url = await server.listen();
-        await startWorkers(jobs, {
+      provide: [
+        lookup,
+        events,
+        new UploadResolver(new UploadService(store, access)),
+        new MediaResolver(lookup),
+        new MediaProcessedResolver(),
+        new AttachmentsResolver(lookup),
+        new StoryMediaResolver(lookup),
+        new AvatarResolver(lookup),
+      ],
+      routes: mediaRoutes({ webhook, local: { store: local, uploads, rootEm: orm.em }, logger }),
+      start: () =>
+        startWorkers(jobs!, {
           processing,
           deletion,
           fileQueue,
@@ -158,18 +133,17 @@ export async function createMedia(options: MediaOptions): Promise<RunningServer>
           logger,
           pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
           processingConcurrency: options.processingConcurrency ?? 1,
-        });
-        return url;
-      },
-      close: () => server.close(),
+        }),
     };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  },
+});
+
+/** Builds the media subgraph (see `defineSubgraph`): the server, not yet listening. */
+export function createMedia(options: MediaOptions): Promise<RunningServer> {
+  return mediaSubgraph.create(options);
 }
 
 /** The subgraph schema without a database, for printing SDL / composition. */
 export function buildMediaSchema(): Promise<GraphQLSchema> {
-  return buildSchemaFor();
+  return mediaSubgraph.schema();
 }

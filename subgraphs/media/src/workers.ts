@@ -1,11 +1,5 @@
-import {
-  mediaDeleteQueue,
-  type EntityManager,
-  type JobQueue,
-  type JobWithMetadata,
-  type Logger,
-  type MediaDeleteEvent,
-} from '@chirpchat/kit';
+import type { EntityManager, JobQueue, JobWithMetadata, Logger } from '@chirpchat/kit';
+import { mediaDeleteQueue, type MediaDeleteEvent } from '@chirpchat/kit/contracts';
 import { rm } from 'node:fs/promises';
 import { Media } from './entities/media.entity.js';
 import type { DeletionService } from './services/deletion.service.js';

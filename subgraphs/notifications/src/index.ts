@@ -1,21 +1,18 @@
-import {
-  createSubgraphServer,
-  createTokenVerifier,
-  JobQueue,
-  messageSentQueue,
-  openDatabase,
-  type Logger,
-  type RunningServer,
-  type PresenceStore,
-} from '@chirpchat/kit';
+import { defineSubgraph, type RunningServer, type SubgraphOptions } from '@chirpchat/kit';
+import { messageSentQueue, type PresenceStore } from '@chirpchat/kit/contracts';
 import type { GraphQLSchema } from 'graphql';
 import webpush from 'web-push';
 import { notificationsMigrations } from '../migrations/index.js';
 import { ConversationMute } from './entities/conversation-mute.entity.js';
 import { NotificationSettings } from './entities/notification-settings.entity.js';
 import { PushSubscription } from './entities/push-subscription.entity.js';
-import { buildSchemaFor } from './schema.js';
-import { ConversationAccessService } from './services/conversation-access.service.js';
+import { ChatPeer } from './peers/chat.js';
+import { UsersPeer } from './peers/users.js';
+import { ConversationResolver } from './resolvers/conversation.resolver.js';
+import { MuteResolver } from './resolvers/mute.resolver.js';
+import { NotificationSettingsResolver } from './resolvers/notification-settings.resolver.js';
+import { PushSubscriptionResolver } from './resolvers/push-subscription.resolver.js';
+import { notificationsOrphanedTypes, notificationsReferences, notificationsResolvers } from './schema.js';
 import { DeliveryService } from './services/delivery.service.js';
 import { EndpointPolicy } from './services/endpoint-policy.js';
 import { FanOutService } from './services/fan-out.service.js';
@@ -25,6 +22,7 @@ import { onlineIn, type IsOnline } from './services/presence.js';
 import { maintenanceQueue, pushQueue, type PushRetry } from './services/push-job.js';
 import { PushSender, type VapidDetails } from './services/push-sender.js';
 import { PushSubscriptionService } from './services/push-subscription.service.js';
+import { SenderNameService } from './services/sender-names.service.js';
 import { startWorkers } from './workers.js';
 
 export { EndpointPolicy, isForbiddenAddress } from './services/endpoint-policy.js';
@@ -32,15 +30,11 @@ export type { IsOnline } from './services/presence.js';
 export { topicFor, type PushPayload } from './services/push-job.js';
 export { retryAfterSeconds, type VapidDetails } from './services/push-sender.js';
 
-export interface NotificationsOptions {
-  /** PostgreSQL; the subgraph keeps its tables in the `notifications` schema, its jobs in `pgboss`. */
-  databaseUrl: string;
-  /** Shared with the router: the subgraph answers nobody else, and sends it to the chat subgraph. */
-  routerSecret: string;
-  /** Verifies the users' access tokens. */
-  jwtPublicKey: string;
+export interface NotificationsOptions extends SubgraphOptions {
   /** The chat subgraph's GraphQL endpoint, asked whether the viewer is in a conversation they mute. */
   chatUrl: string;
+  /** The users subgraph's GraphQL endpoint, asked for the senders' display names that pushes show. */
+  usersUrl: string;
   vapid: VapidDetails;
   /** Where the routers record who holds a live socket; people who do get no push. */
   presence: PresenceStore;
@@ -50,13 +44,6 @@ export interface NotificationsOptions {
   pushEndpointAllowlist?: readonly string[];
   /** PEM certificates trusted for push services besides the system's (tests; NODE_EXTRA_CA_CERTS does it per process). */
   extraCaCertificates?: readonly string[];
-  logger: Logger;
-  /** Hides internal error details and turns introspection off. */
-  production: boolean;
-  /** @default '0.0.0.0' */
-  host?: string;
-  /** @default 0 (a free port) */
-  port?: number;
   /** How often idle workers poll for deferred and retried jobs; new jobs wake them at once. @default 2 */
   pollingIntervalSeconds?: number;
   /** Messages closer together than this count as one burst (one notification with a count). @default 60 */
@@ -73,80 +60,55 @@ export interface NotificationsOptions {
 }
 
 /**
- * Builds the notifications subgraph: opens the database and applies its migrations, starts the
- * job queue, and returns the server. `listen()` also starts the workers that turn "message sent"
- * events into pushes; `close()` stops them (letting running jobs finish), then closes the rest.
+ * The notifications subgraph: push subscriptions, mutes, settings, and the workers that turn
+ * "message sent" events into pushes (started by `listen()`; `close()` stops them, letting running
+ * jobs finish). It consumes the message-sent queue and runs its maintenance.
  */
-export async function createNotifications(options: NotificationsOptions): Promise<RunningServer> {
-  const logger = options.logger.child({ subgraph: 'notifications' });
-  const orm = await openDatabase({
-    url: options.databaseUrl,
-    schema: 'notifications',
-    entities: [PushSubscription, ConversationMute, NotificationSettings],
-    migrations: notificationsMigrations,
-    logger,
-  });
-  const jobs = await JobQueue.start({
-    databaseUrl: options.databaseUrl,
-    logger,
-    listen: true,
-    queues: [messageSentQueue, pushQueue, maintenanceQueue],
-  }).catch(async (error: unknown) => {
-    await orm.close();
-    throw error;
-  });
-  const policy = new EndpointPolicy({ allowlist: options.pushEndpointAllowlist, extraCaCertificates: options.extraCaCertificates });
-  const release = async () => {
-    await jobs.stop();
-    policy.close();
-    await orm.close();
-  };
-  try {
-    const isOnline = options.isOnline ?? onlineIn(options.presence);
+export const notificationsSubgraph = defineSubgraph<NotificationsOptions>({
+  name: 'notifications',
+  entities: [PushSubscription, ConversationMute, NotificationSettings],
+  migrations: notificationsMigrations,
+  resolvers: notificationsResolvers,
+  orphanedTypes: notificationsOrphanedTypes,
+  references: notificationsReferences,
+  jobs: () => ({ listen: true, queues: [messageSentQueue, pushQueue, maintenanceQueue] }),
+  wire({ options, orm, jobs, logger }) {
+    const policy = new EndpointPolicy({ allowlist: options.pushEndpointAllowlist, extraCaCertificates: options.extraCaCertificates });
     const pushTimeoutMs = options.pushTimeoutMs ?? 10_000;
     const sender = new PushSender({ vapid: options.vapid, policy, timeoutMs: pushTimeoutMs });
-    const delivery = new DeliveryService(orm.em, jobs, sender, logger, {
+    const delivery = new DeliveryService(orm.em, jobs!, sender, logger, {
       pushRetry: options.pushRetry,
       directBudgetMs: options.directBudgetMs,
       pushTimeoutMs,
     });
-    const fanOut = new FanOutService(orm.em, jobs, isOnline, delivery, logger, { burstWindowSeconds: options.burstWindowSeconds ?? 60 });
-    const conversations = new ConversationAccessService({ chatUrl: options.chatUrl, routerSecret: options.routerSecret });
-    const server = createSubgraphServer({
-      name: 'notifications',
-      schema: await buildSchemaFor({
-        subscriptions: new PushSubscriptionService(policy),
-        mutes: new MuteService(conversations),
-        settings: new NotificationSettingsService(),
-        vapidPublicKey: options.vapid.publicKey,
-      }),
-      orm,
-      routerSecret: options.routerSecret,
-      verifyToken: await createTokenVerifier(options.jwtPublicKey),
-      logger,
-      production: options.production,
-      host: options.host,
-      port: options.port,
-      onClose: release,
+    const senderNames = new SenderNameService(new UsersPeer({ usersUrl: options.usersUrl, routerSecret: options.routerSecret }), logger);
+    const fanOut = new FanOutService(orm.em, jobs!, options.isOnline ?? onlineIn(options.presence), delivery, senderNames, logger, {
+      burstWindowSeconds: options.burstWindowSeconds ?? 60,
     });
+    const mutes = new MuteService(new ChatPeer({ chatUrl: options.chatUrl, routerSecret: options.routerSecret }));
     return {
-      httpServer: server.httpServer,
-      async listen() {
-        const url = await server.listen();
-        await startWorkers(jobs, { fanOut, delivery, rootEm: orm.em, logger, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 });
-        return url;
-      },
-      close: () => server.close(),
+      provide: [
+        new PushSubscriptionResolver(new PushSubscriptionService(policy), options.vapid.publicKey),
+        new MuteResolver(mutes),
+        new NotificationSettingsResolver(new NotificationSettingsService()),
+        new ConversationResolver(mutes),
+      ],
+      start: () =>
+        startWorkers(jobs!, { fanOut, delivery, rootEm: orm.em, logger, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }),
+      // The job queue stops the workers when it closes, letting running jobs finish with the policy's agents.
+      release: () => policy.close(),
     };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  },
+});
+
+/** Builds the notifications subgraph (see `defineSubgraph`): the server, not yet listening. */
+export function createNotifications(options: NotificationsOptions): Promise<RunningServer> {
+  return notificationsSubgraph.create(options);
 }
 
 /** The subgraph schema without a database, for printing SDL / composition. */
 export function buildNotificationsSchema(): Promise<GraphQLSchema> {
-  return buildSchemaFor();
+  return notificationsSubgraph.schema();
 }
 
 /** A fresh VAPID key pair (base64url), as `npx web-push generate-vapid-keys` prints it. */

@@ -1,12 +1,5 @@
-import {
-  messageSentQueue,
-  type EntityManager,
-  type Job,
-  type JobQueue,
-  type JobWithMetadata,
-  type Logger,
-  type MessageSentEvent,
-} from '@chirpchat/kit';
+import type { EntityManager, Job, JobQueue, JobWithMetadata, Logger } from '@chirpchat/kit';
+import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import type { DeliveryService } from './services/delivery.service.js';
 import type { FanOutService } from './services/fan-out.service.js';
 import { maintenanceQueue, pushQueue, type PushJob } from './services/push-job.js';

@@ -1,6 +1,5 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ChatContainer } from '../container.js';
 import type { Conversation } from '../entities/conversation.entity.js';
 import { MembershipService } from '../services/membership.service.js';
 
@@ -12,5 +11,5 @@ export async function resolveConversationReference(
   info?: GraphQLResolveInfo,
 ): Promise<Conversation | null> {
   const viewer = requireViewer(context);
-  return ChatContainer.of(info).get(MembershipService).visible(context.em, reference.id, viewer.id);
+  return SchemaContainer.of(info).get(MembershipService).visible(context.em, reference.id, viewer.id);
 }

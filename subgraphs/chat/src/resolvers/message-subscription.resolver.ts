@@ -1,6 +1,6 @@
 import type { RequestContext } from '@chirpchat/kit';
 import { Arg, Ctx, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { ChatContainer } from '../container.js';
+import { SchemaContainer } from '@chirpchat/kit';
 import { Message } from '../entities/message.entity.js';
 import { MessageEventsService, type MessageAddedEvent } from '../services/message-events.service.js';
 
@@ -13,7 +13,7 @@ export class MessageSubscriptionResolver {
   @Subscription((_returns) => Message, {
     description: 'New messages: in one conversation, or with no argument in every conversation the viewer is in.',
     subscribe: ({ args, context, info }: SubscribeResolverData<unknown, { conversationId?: string | null }, RequestContext>) =>
-      ChatContainer.of(info)
+      SchemaContainer.of(info)
         .get(MessageEventsService)
         .subscribeAdded(context, args.conversationId ?? null),
   })

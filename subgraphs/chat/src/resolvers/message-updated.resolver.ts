@@ -1,6 +1,6 @@
 import type { RequestContext } from '@chirpchat/kit';
 import { Arg, Ctx, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { ChatContainer } from '../container.js';
+import { SchemaContainer } from '@chirpchat/kit';
 import { Message } from '../entities/message.entity.js';
 import { MessageEventsService } from '../services/message-events.service.js';
 
@@ -14,7 +14,7 @@ export class MessageUpdatedResolver {
   @Subscription((_returns) => Message, {
     description: 'Edits, deletions and reaction changes: in one conversation, or with no argument in every conversation the viewer is in.',
     subscribe: ({ args, context, info }: SubscribeResolverData<unknown, { conversationId?: string | null }, RequestContext>) =>
-      ChatContainer.of(info)
+      SchemaContainer.of(info)
         .get(MessageEventsService)
         .subscribeUpdated(context, args.conversationId ?? null),
   })

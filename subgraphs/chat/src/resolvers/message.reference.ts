@@ -1,6 +1,5 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ChatContainer } from '../container.js';
 import type { Message } from '../entities/message.entity.js';
 import { MessageService } from '../services/message.service.js';
 
@@ -12,5 +11,5 @@ export async function resolveMessageReference(
   info?: GraphQLResolveInfo,
 ): Promise<Message | null> {
   const viewer = requireViewer(context);
-  return ChatContainer.of(info).get(MessageService).visible(context.em, viewer, reference.id);
+  return SchemaContainer.of(info).get(MessageService).visible(context.em, viewer, reference.id);
 }

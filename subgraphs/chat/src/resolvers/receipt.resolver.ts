@@ -1,6 +1,5 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import { Arg, Args, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { ChatContainer } from '../container.js';
 import { ReceiptArgs } from '../inputs/receipt.args.js';
 import { ReceiptService, type ReceiptBusEvent } from '../services/receipt.service.js';
 import { ReceiptEvent } from '../types/receipt-event.type.js';
@@ -24,7 +23,7 @@ export class ReceiptResolver {
   @Subscription((_returns) => ReceiptEvent, {
     description: 'Other members’ cursors moving: in one conversation, or with no argument in every conversation the viewer is in.',
     subscribe: ({ args, context, info }: SubscribeResolverData<unknown, { conversationId?: string | null }, RequestContext>) =>
-      ChatContainer.of(info)
+      SchemaContainer.of(info)
         .get(ReceiptService)
         .subscribe(context, args.conversationId ?? null),
   })

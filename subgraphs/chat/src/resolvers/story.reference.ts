@@ -1,6 +1,5 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ChatContainer } from '../container.js';
 import type { Story } from '../entities/story.entity.js';
 import { StoryService } from '../services/story.service.js';
 
@@ -12,5 +11,5 @@ export async function resolveStoryReference(
   info?: GraphQLResolveInfo,
 ): Promise<Story | null> {
   const viewer = requireViewer(context);
-  return ChatContainer.of(info).get(StoryService).find(context.em, viewer, reference.id);
+  return SchemaContainer.of(info).get(StoryService).find(context.em, viewer, reference.id);
 }

@@ -1,6 +1,5 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import { Arg, Args, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { ChatContainer } from '../container.js';
 import { SetTypingArgs } from '../inputs/set-typing.args.js';
 import { TypingService, type TypingBusEvent } from '../services/typing.service.js';
 import { TypingEvent } from '../types/typing-event.type.js';
@@ -20,7 +19,7 @@ export class TypingResolver {
   @Subscription((_returns) => TypingEvent, {
     description: 'Other members starting and stopping to type; typing: false also comes when a typing state expires.',
     subscribe: ({ args, context, info }: SubscribeResolverData<unknown, { conversationId: string }, RequestContext>) =>
-      ChatContainer.of(info).get(TypingService).subscribe(context, args.conversationId),
+      SchemaContainer.of(info).get(TypingService).subscribe(context, args.conversationId),
   })
   typing(@Root() event: TypingBusEvent, @Arg('conversationId', (_type) => ID) _conversationId: string): TypingEvent {
     return { conversationId: event.conversationId, user: { id: event.userId }, typing: event.typing };

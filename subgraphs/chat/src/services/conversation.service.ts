@@ -7,7 +7,7 @@ import type { CreateConversationInput } from '../inputs/create-conversation.inpu
 import type { ConversationConnection } from '../types/conversation-connection.type.js';
 import type { MembershipService } from './membership.service.js';
 import { decodeConversationCursor, encodeConversationCursor, pageSize } from './paging.js';
-import type { UserDirectoryService } from './user-directory.service.js';
+import type { UsersPeer } from '../peers/users.js';
 
 const MAX_MEMBERS = 256;
 const MAX_TITLE = 100;
@@ -17,7 +17,7 @@ const MAX_PAGE = 100;
 export class ConversationService {
   constructor(
     private readonly membership: MembershipService,
-    private readonly directory: UserDirectoryService,
+    private readonly users: UsersPeer,
   ) {}
 
   /**
@@ -42,7 +42,7 @@ export class ConversationService {
       const existing = await em.findOne(Conversation, { directKey });
       if (existing) return existing;
     }
-    const unknown = await this.directory.unknownIds(memberIds, authorization);
+    const unknown = await this.users.unknownIds(memberIds, authorization);
     if (unknown.length > 0) {
       const list = unknown.map((id) => `"${id}"`).join(', ');
       throw new BadUserInputError(`These memberIds name no user: ${list}. Remove them or fix them.`, 'memberIds');

@@ -1,4 +1,5 @@
-import { mediaDeleteQueue, type EntityManager, type JobInsert, type JobQueue, type MediaDeleteEvent } from '@chirpchat/kit';
+import type { EntityManager, JobInsert, JobQueue } from '@chirpchat/kit';
+import { mediaDeleteQueue, type MediaDeleteEvent } from '@chirpchat/kit/contracts';
 
 /** A message or story whose files are no longer needed. */
 export interface MediaOwner {

@@ -1,13 +1,10 @@
-import { BadUserInputError, fetchMediaFacts, type MediaDirectoryOptions, type Viewer } from '@chirpchat/kit';
+import { BadUserInputError, type Viewer } from '@chirpchat/kit';
+import type { MediaPeer } from '../peers/media.js';
 import { checkUsableMedia } from './media.rules.js';
 
-/**
- * Asks the media subgraph about files before a message or story points at them. Chat never reads
- * media's tables: it calls `_entities` as the caller (their token), so media applies its own
- * visibility rules and a file the caller may not see comes back as null.
- */
+/** Checks files before a message or story points at them, with what the media subgraph answers the viewer. */
 export class MediaDirectoryService {
-  constructor(private readonly options: MediaDirectoryOptions) {}
+  constructor(private readonly media: MediaPeer) {}
 
   /**
    * Checks that the viewer may put these files where they are putting them (see
@@ -24,9 +21,8 @@ export class MediaDirectoryService {
     field: string,
   ): Promise<void> {
     if (ids.length === 0) return;
-    const { mediaUrl, routerSecret, timeoutMs } = this.options;
-    if (!mediaUrl) throw new BadUserInputError('Attachments are not available on this server.', field);
-    const found = await fetchMediaFacts({ mediaUrl, routerSecret, authorization, ids, timeoutMs });
+    if (!this.media.available) throw new BadUserInputError('Attachments are not available on this server.', field);
+    const found = await this.media.facts(ids, authorization);
     checkUsableMedia(ids, found, viewer.id, conversationId, field);
   }
 }

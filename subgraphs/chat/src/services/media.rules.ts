@@ -1,4 +1,5 @@
-import { BadUserInputError, type MediaFacts } from '@chirpchat/kit';
+import { BadUserInputError } from '@chirpchat/kit';
+import type { MediaFacts } from '@chirpchat/kit/contracts';
 
 /** At most this many files per message; the database checks it too. */
 export const MAX_ATTACHMENTS = 10;

@@ -4,7 +4,7 @@ import { MemberRole } from '../entities/member-role.enum.js';
 import { Member } from '../entities/member.entity.js';
 import type { MembershipService } from './membership.service.js';
 import { canAddMembers, canChangeRoles, canRemoveMember, hasManagedMembers } from './role.rules.js';
-import type { UserDirectoryService } from './user-directory.service.js';
+import type { UsersPeer } from '../peers/users.js';
 
 /** How many people one addMembers call may name. */
 export const ADD_MEMBERS_MAX = 256;
@@ -27,7 +27,7 @@ const HAND_OVER = 'You are the last owner: make someone else an owner with setMe
 export class MemberManagementService {
   constructor(
     private readonly membership: MembershipService,
-    private readonly directory: UserDirectoryService,
+    private readonly users: UsersPeer,
   ) {}
 
   /**
@@ -47,7 +47,7 @@ export class MemberManagementService {
     if (ids.length === 0 || ids.includes('')) throw new BadUserInputError('Name at least one user, with no empty ids.', 'userIds');
     if (ids.length > ADD_MEMBERS_MAX) throw new BadUserInputError(`Add at most ${ADD_MEMBERS_MAX} people at a time.`, 'userIds');
     const { conversation } = await this.managed(em, viewer, conversationId);
-    const unknown = await this.directory.unknownIds(ids, authorization);
+    const unknown = await this.users.unknownIds(ids, authorization);
     if (unknown.length > 0) {
       const list = unknown.map((id) => `"${id}"`).join(', ');
       throw new BadUserInputError(`These userIds name no user: ${list}. Remove them or fix them.`, 'userIds');

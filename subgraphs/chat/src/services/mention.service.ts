@@ -1,7 +1,7 @@
 import { BadUserInputError, type EntityManager } from '@chirpchat/kit';
 import { Member } from '../entities/member.entity.js';
 import { mentionTokens } from './mention.rules.js';
-import type { UserDirectoryService } from './user-directory.service.js';
+import type { UsersPeer } from '../peers/users.js';
 
 /** Distinct `@words` one message may hold; each asks the users subgraph about up to two names. */
 export const MENTIONS_MAX = 25;
@@ -12,7 +12,7 @@ export const MENTIONS_MAX = 25;
  * is not in the conversation is a mistake worth telling the sender about, so it is refused.
  */
 export class MentionService {
-  constructor(private readonly directory: UserDirectoryService) {}
+  constructor(private readonly users: UsersPeer) {}
 
   /**
    * The mentioned members' ids, in order of first mention, each once. Asks the users subgraph
@@ -28,7 +28,7 @@ export class MentionService {
       throw new BadUserInputError(`A message can mention at most ${MENTIONS_MAX} different @names.`, 'text');
     }
     const names = [...new Set(tokens.flatMap((token) => token.candidates))];
-    const idsByName = new Map((await this.directory.byUsernames(names, authorization)).map((user) => [user.username, user.id]));
+    const idsByName = new Map((await this.users.byUsernames(names, authorization)).map((user) => [user.username, user.id]));
     const mentioned = new Map<string, string>();
     for (const token of tokens) {
       const name = token.candidates.find((candidate) => idsByName.has(candidate));

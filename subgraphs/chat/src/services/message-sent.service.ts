@@ -1,4 +1,5 @@
-import { messageSentQueue, type EntityManager, type JobQueue, type MessageSentEvent } from '@chirpchat/kit';
+import type { EntityManager, JobQueue } from '@chirpchat/kit';
+import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import type { Conversation } from '../entities/conversation.entity.js';
 import type { Message } from '../entities/message.entity.js';
 import type { MembershipService } from './membership.service.js';
@@ -21,7 +22,7 @@ export class MessageSentService {
   ) {}
 
   /** Call inside the transaction that inserts `message`, with that transaction's EntityManager. */
-  async enqueue(tx: EntityManager, conversation: Conversation, message: Message, senderName: string | null): Promise<void> {
+  async enqueue(tx: EntityManager, conversation: Conversation, message: Message): Promise<void> {
     // Read in the sending transaction: the recipients are the members the message was sent to.
     const members = await this.membership.members(tx, conversation.id);
     const event: MessageSentEvent = {
@@ -31,7 +32,6 @@ export class MessageSentService {
       conversationTitle: conversation.title,
       seq: message.seq,
       senderId: message.senderId,
-      senderName,
       text: message.text === null ? ATTACHMENT_PREVIEW : preview(message.text),
       recipientIds: members.map((member) => member.userId).filter((id) => id !== message.senderId),
       mentionedUserIds: message.mentionIds,

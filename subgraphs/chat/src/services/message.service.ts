@@ -21,7 +21,6 @@ import type { MessageSentService } from './message-sent.service.js';
 import { normalizeMessageBody } from './message.rules.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
 import { canPost } from './role.rules.js';
-import type { UserDirectoryService } from './user-directory.service.js';
 
 const MAX_CLIENT_ID = 64;
 const MAX_PAGE = 100;
@@ -41,7 +40,6 @@ export class MessageService {
     private readonly events: MessageEventsService,
     private readonly mentions: MentionService,
     private readonly sent: MessageSentService,
-    private readonly directory: UserDirectoryService,
     private readonly media: MediaDirectoryService,
   ) {}
 
@@ -58,8 +56,11 @@ export class MessageService {
    * message's files with it. (A tombstone holds no ids; its files are queued for deletion.)
    *
    * The durable "message sent" event for notifications is enqueued in the same transaction.
-   * @param authorization the caller's own Authorization value, to look mentioned usernames, their
-   *   own display name and their files up as them
+   * Before the commit the users subgraph is asked only about `@words` and the media subgraph
+   * only about `mediaIds`: both decide whether the send is refused. Nothing else crosses to
+   * another subgraph on the way (the push's sender name is notifications' to look up).
+   * @param authorization the caller's own Authorization value, to look mentioned usernames and
+   *   their files up as them
    * @throws BadUserInputError (nothing stored; also when files are sent to a chat subgraph without
    *   a media subgraph), NotFoundError, ForbiddenError (not a member, or a plain MEMBER posting in
    *   a CHANNEL), or ConflictError when the clientId was already used in another conversation or
@@ -71,8 +72,6 @@ export class MessageService {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
     }
     const { text, mediaIds } = normalizeMessageBody(input.text, input.mediaIds);
-    // Looked up before the transaction (and alongside the checks), so no row lock waits on the users subgraph.
-    const senderName = this.directory.displayName(viewer.id, authorization);
     const { conversation, member } = await this.membership.require(em, input.conversationId, viewer.id);
 
     const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
@@ -90,7 +89,6 @@ export class MessageService {
     ]);
 
     let message: Message;
-    const name = await senderName;
     try {
       message = await em.transactional(async (tx) => {
         // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
@@ -114,7 +112,7 @@ export class MessageService {
           mediaIds,
         });
         await tx.insert(stored);
-        await this.sent.enqueue(tx, conversation, stored, name);
+        await this.sent.enqueue(tx, conversation, stored);
         return stored;
       });
     } catch (error) {

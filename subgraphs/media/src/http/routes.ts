@@ -5,7 +5,7 @@ import express, { type Request, type Response } from 'express';
 import type { EntityManager, Logger } from '@chirpchat/kit';
 import { Media } from '../entities/media.entity.js';
 import type { LocalUploadService } from '../services/local-upload.service.js';
-import type { NotificationService } from '../services/notification.service.js';
+import type { StorageWebhookService } from '../services/storage-webhook.service.js';
 import type { LocalStore } from '../stores/local.store.js';
 import { MediaKind } from '../types/media-kind.enum.js';
 import { parseContentRange } from './content-range.js';
@@ -16,7 +16,7 @@ import { typeForFile } from './mime.js';
 export const WEBHOOK_PATH = '/webhooks/cloudinary/media-processed';
 
 export interface MediaRoutesOptions {
-  notifications: NotificationService;
+  webhook: StorageWebhookService;
   /** The local store's endpoints; absent with Cloudinary, whose own URLs take uploads and serve files. */
   local?: { store: LocalStore; uploads: LocalUploadService; rootEm: EntityManager };
   logger: Logger;
@@ -31,7 +31,7 @@ export function mediaRoutes(options: MediaRoutesOptions) {
   return (router: express.Router) => {
     router.post(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const outcome = await options.notifications.handle(rawBody, req.get('x-cld-timestamp'), req.get('x-cld-signature'));
+      const outcome = await options.webhook.handle(rawBody, req.get('x-cld-timestamp'), req.get('x-cld-signature'));
       res.status(outcome.status).json({ result: outcome.result });
     });
     const local = options.local;

@@ -1,14 +1,10 @@
-import { fetchEntities, isConversationMember, type Viewer } from '@chirpchat/kit';
+import type { Viewer } from '@chirpchat/kit';
 import type { Media } from '../entities/media.entity.js';
+import type { ChatPeer } from '../peers/chat.js';
 
 export interface MediaAccessOptions {
-  /** The chat subgraph's GraphQL endpoint: chat knows who is in which conversation. */
-  chatUrl: string;
-  routerSecret: string;
   /** How long an answer is reused: a request resolving many files, or a burst of events, asks chat once. @default 2000 */
   cacheMs?: number;
-  /** @default 5000 */
-  timeoutMs?: number;
 }
 
 interface Cached {
@@ -29,7 +25,10 @@ export class MediaAccessService {
   private readonly cache = new Map<string, Cached>();
   private readonly cacheMs: number;
 
-  constructor(private readonly options: MediaAccessOptions) {
+  constructor(
+    private readonly chat: ChatPeer,
+    options: MediaAccessOptions = {},
+  ) {
     this.cacheMs = options.cacheMs ?? 2000;
   }
 
@@ -42,25 +41,11 @@ export class MediaAccessService {
 
   /** Whether the viewer is a current member of the conversation. */
   isMember(conversationId: string, viewer: Viewer, authorization: string | null): Promise<boolean> {
-    const { chatUrl, routerSecret, timeoutMs = 5000 } = this.options;
-    return this.remember(`c:${viewer.id}:${conversationId}`, () =>
-      isConversationMember({ chatUrl, routerSecret, authorization, conversationId, timeoutMs }),
-    );
+    return this.remember(`c:${viewer.id}:${conversationId}`, () => this.chat.isMember(conversationId, authorization));
   }
 
   private sharesConversationWith(userId: string, viewer: Viewer, authorization: string | null): Promise<boolean> {
-    return this.remember(`u:${viewer.id}:${userId}`, async () => {
-      const [user] = await fetchEntities<{ sharesConversationWithMe?: boolean }>({
-        url: this.options.chatUrl,
-        routerSecret: this.options.routerSecret,
-        authorization,
-        typename: 'User',
-        ids: [userId],
-        selection: 'sharesConversationWithMe',
-        timeoutMs: this.options.timeoutMs ?? 5000,
-      });
-      return user?.sharesConversationWithMe === true;
-    });
+    return this.remember(`u:${viewer.id}:${userId}`, () => this.chat.sharesConversationWith(userId, authorization));
   }
 
   private remember(key: string, ask: () => Promise<boolean>): Promise<boolean> {

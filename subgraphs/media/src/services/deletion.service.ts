@@ -1,4 +1,5 @@
-import type { EntityManager, Job, JobQueue, Logger, MediaDeleteEvent } from '@chirpchat/kit';
+import type { EntityManager, Job, JobQueue, Logger } from '@chirpchat/kit';
+import type { MediaDeleteEvent } from '@chirpchat/kit/contracts';
 import { Media } from '../entities/media.entity.js';
 import type { MediaStore } from '../stores/store.js';
 import type { mediaDeleteFileQueue } from './queues.js';

@@ -8,7 +8,7 @@ import { ORIGINAL_BASENAME, type LocalStore } from '../stores/local.store.js';
 import { notificationSignature } from '../stores/signing.js';
 import { MediaStatus } from '../types/media-status.enum.js';
 import { EAGER_VARIANTS, type VariantName } from '../variants.js';
-import type { EagerResult, MediaNotification, NotificationService } from './notification.service.js';
+import type { EagerResult, MediaNotification, StorageWebhookService } from './storage-webhook.service.js';
 
 /**
  * The local store's processing: a durable job per upload makes the variants with sharp and ffmpeg,
@@ -19,7 +19,7 @@ export class LocalProcessingService {
   constructor(
     private readonly rootEm: EntityManager,
     private readonly store: LocalStore,
-    private readonly notifications: NotificationService,
+    private readonly webhook: StorageWebhookService,
     private readonly process: ProcessMedia,
     private readonly logger: Logger,
   ) {}
@@ -50,7 +50,7 @@ export class LocalProcessingService {
     const rawBody = JSON.stringify(notification);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = notificationSignature(rawBody, timestamp, this.store.notificationSecret, 'sha256');
-    const outcome = await this.notifications.handle(rawBody, timestamp, signature);
+    const outcome = await this.webhook.handle(rawBody, timestamp, signature);
     if (outcome.status !== 200)
       throw new Error(`The media notification handler refused the local store's notification (${outcome.result}).`);
   }

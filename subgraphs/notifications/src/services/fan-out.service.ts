@@ -1,10 +1,12 @@
-import { messageSentQueue, type EntityManager, type Job, type JobQueue, type Logger, type MessageSentEvent } from '@chirpchat/kit';
+import type { EntityManager, Job, JobQueue, Logger } from '@chirpchat/kit';
+import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import { ConversationMute } from '../entities/conversation-mute.entity.js';
 import { NotificationSettings } from '../entities/notification-settings.entity.js';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import { deliveryKey, type Delivery, type DeliveryService } from './delivery.service.js';
 import type { IsOnline } from './presence.js';
 import { topicFor, type PushJob } from './push-job.js';
+import type { SenderNameService } from './sender-names.service.js';
 
 export interface FanOutOptions {
   /** Messages closer together than this (per recipient and conversation) count as one burst. */
@@ -30,7 +32,8 @@ interface Progress {
  * Events come in batches, and a batch costs the same few statements however many events it
  * holds: one query finds the subscriptions of every recipient of the batch — and when there are
  * none, as in most conversations, the events are completed with nothing else done — then one
- * presence lookup, one query each for mutes and settings, and one transaction in which the burst
+ * presence lookup, one query each for mutes and settings, one call to the users subgraph for the
+ * senders' display names (cached for a minute), and one transaction in which the burst
  * counters are counted, the pushes are sent (DeliveryService: a job only for a delivery that
  * needs another try) and recorded, and the events are completed, all committing together. An
  * event whose transaction did not commit starts from scratch. When a batch fails before any push
@@ -42,6 +45,7 @@ export class FanOutService {
     private readonly jobs: JobQueue,
     private readonly isOnline: IsOnline,
     private readonly delivery: DeliveryService,
+    private readonly senderNames: SenderNameService,
     private readonly logger: Logger,
     private readonly options: FanOutOptions,
   ) {}
@@ -126,6 +130,10 @@ export class FanOutService {
       );
     }
 
+    // Outside the transaction, so no row lock waits on the users subgraph.
+    const names = await this.senderNames.namesOf(ordered.filter((job) => dueOf.get(job)!.length > 0).map((job) => job.data.senderId));
+    const senderNameOf = (event: MessageSentEvent) => names.get(event.senderId) ?? event.senderName ?? null;
+
     await em.transactional(async (tx) => {
       if (onlineRecipients.length > 0) await this.endBursts(tx, onlineRecipients);
       const counts = await this.countBursts(tx, ordered, dueOf);
@@ -141,8 +149,8 @@ export class FanOutService {
               userId,
               payload: {
                 conversationId: event.conversationId,
-                title: titleOf(event),
-                senderName: event.senderName,
+                title: titleOf(event, senderNameOf(event)),
+                senderName: senderNameOf(event),
                 preview: settingsOf.get(userId)?.showPreviews === false ? null : event.text,
                 seq: event.seq,
                 count: counts.get(`${job.id}:${userId}`) ?? 1,
@@ -246,7 +254,7 @@ export class FanOutService {
 }
 
 /** The notification's heading: the conversation's title, or who wrote for a direct conversation (or an untitled group). */
-function titleOf(event: MessageSentEvent): string {
+function titleOf(event: MessageSentEvent, senderName: string | null): string {
   const title = event.conversationKind === 'DIRECT' ? null : event.conversationTitle;
-  return title ?? event.senderName ?? 'New message';
+  return title ?? senderName ?? 'New message';
 }

@@ -1,13 +1,13 @@
 import { BadUserInputError, ForbiddenError, type EntityManager, type Viewer } from '@chirpchat/kit';
 import { ConversationMute } from '../entities/conversation-mute.entity.js';
-import type { ConversationAccessService } from './conversation-access.service.js';
+import type { ChatPeer } from '../peers/chat.js';
 
 /** Each request's EntityManager fork → the viewer's active mutes, so a list of conversations costs one query. */
 const activeMutesByRequest = new WeakMap<EntityManager, Promise<Map<string, Date | null>>>();
 
 /** Muting conversations: no pushes for them, for a while or until unmuted. */
 export class MuteService {
-  constructor(private readonly conversations: ConversationAccessService) {}
+  constructor(private readonly chat: ChatPeer) {}
 
   /**
    * Mutes the conversation for the viewer until `until` (null: until they unmute it); muting again
@@ -19,7 +19,7 @@ export class MuteService {
     if (until !== null && until.getTime() <= Date.now()) {
       throw new BadUserInputError('until must be in the future; leave it out to mute until you unmute.', 'until');
     }
-    if (!(await this.conversations.isMember(conversationId, authorization))) {
+    if (!(await this.chat.isMember(conversationId, authorization))) {
       throw new ForbiddenError('You are not a member of this conversation.');
     }
     await em.execute(

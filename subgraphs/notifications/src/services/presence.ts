@@ -1,4 +1,4 @@
-import type { PresenceStore } from '@chirpchat/kit';
+import type { PresenceStore } from '@chirpchat/kit/contracts';
 
 /** Which of the users hold a live socket on any router instance right now (presence ONLINE): one lookup for many. */
 export type IsOnline = (userIds: readonly string[]) => Promise<ReadonlySet<string>>;

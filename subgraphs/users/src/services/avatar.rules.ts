@@ -1,4 +1,5 @@
-import { BadUserInputError, type MediaFacts } from '@chirpchat/kit';
+import { BadUserInputError } from '@chirpchat/kit';
+import type { MediaFacts } from '@chirpchat/kit/contracts';
 
 const FIELD = 'avatarMediaId';
 

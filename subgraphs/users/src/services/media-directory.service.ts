@@ -1,13 +1,10 @@
-import { BadUserInputError, fetchMediaFacts, type MediaDirectoryOptions } from '@chirpchat/kit';
+import { BadUserInputError } from '@chirpchat/kit';
+import type { MediaPeer } from '../peers/media.js';
 import { checkAvatarMedia } from './avatar.rules.js';
 
-/**
- * Asks the media subgraph about a file before a profile points at it. Users never reads media's
- * tables: it calls `_entities` as the caller (their token), so media applies its own visibility
- * rules and a file the caller may not see comes back as null.
- */
+/** Checks a file before a profile points at it, with what the media subgraph answers the viewer. */
 export class MediaDirectoryService {
-  constructor(private readonly options: MediaDirectoryOptions) {}
+  constructor(private readonly media: MediaPeer) {}
 
   /**
    * @throws BadUserInputError (field `avatarMediaId`) when the file may not be the viewer's
@@ -15,9 +12,7 @@ export class MediaDirectoryService {
    *   media subgraph does not answer
    */
   async requireAvatar(id: string, viewerId: string, authorization: string | null): Promise<void> {
-    const { mediaUrl, routerSecret, timeoutMs } = this.options;
-    if (!mediaUrl) throw new BadUserInputError('Profile pictures are not available on this server.', 'avatarMediaId');
-    const [found] = await fetchMediaFacts({ mediaUrl, routerSecret, authorization, ids: [id], timeoutMs });
-    checkAvatarMedia(id, found ?? null, viewerId);
+    if (!this.media.available) throw new BadUserInputError('Profile pictures are not available on this server.', 'avatarMediaId');
+    checkAvatarMedia(id, await this.media.fact(id, authorization), viewerId);
   }
 }

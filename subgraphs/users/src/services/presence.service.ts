@@ -1,4 +1,5 @@
-import { BatchLoader, type EntityManager, type PresenceState, type PresenceStore } from '@chirpchat/kit';
+import { BatchLoader, type EntityManager } from '@chirpchat/kit';
+import type { PresenceState, PresenceStore } from '@chirpchat/kit/contracts';
 
 const NEVER_SEEN: PresenceState = { online: false, lastSeenAt: null };
 

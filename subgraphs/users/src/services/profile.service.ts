@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import { mediaDeleteQueue, NotFoundError, type EntityManager, type JobQueue } from '@chirpchat/kit';
+import { NotFoundError, type EntityManager, type JobQueue } from '@chirpchat/kit';
+import { mediaDeleteQueue } from '@chirpchat/kit/contracts';
 import { User } from '../entities/user.entity.js';
 import type { MediaDirectoryService } from './media-directory.service.js';
 import { normalizeDisplayName } from './profile.rules.js';

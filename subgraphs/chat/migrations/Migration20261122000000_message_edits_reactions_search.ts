@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Issue 4, part A: replies, mentions, edits, tombstones, reactions, messages hidden for one
+ * Replies, mentions, edits, tombstones, reactions, messages hidden for one
  * person, and full-text search.
  *
  * Search uses the `simple` configuration: it lower-cases and splits words but neither stems nor
@@ -9,8 +9,8 @@ import { Migration } from '@mikro-orm/migrations';
  * configuration would mangle the others). The generated column keeps the index current on every
  * write, tombstones included (their text is null, so they match nothing).
  */
-export class Migration20261122000000_depth_a extends Migration {
-  override name = 'Migration20261122000000_depth_a';
+export class Migration20261122000000_message_edits_reactions_search extends Migration {
+  override name = 'Migration20261122000000_message_edits_reactions_search';
 
   override up(): void {
     this.addSql(

@@ -1,4 +1,15 @@
-import { defineQueue } from './jobs.js';
+import { defineQueue } from '../jobs.js';
+
+/**
+ * The contract of the **chat** subgraph (its owner) with the subgraphs that depend on it.
+ *
+ * - Queue `message-sent`: chat enqueues, notifications consumes.
+ * - `_entities` that chat answers for other subgraphs, as the caller (their own token):
+ *   `Conversation { id }` is null unless the caller is a current member (media, notifications
+ *   ask it); `User { sharesConversationWithMe }` says whether the caller shares a conversation
+ *   with that user (media asks it for profile pictures and stories).
+ */
+export const CHAT_CONVERSATION_TYPENAME = 'Conversation';
 
 /**
  * "A message was sent": enqueued by chat in the transaction that stores the message (job id =
@@ -12,8 +23,11 @@ export interface MessageSentEvent {
   conversationTitle: string | null;
   seq: number;
   senderId: string;
-  /** The sender's display name when chat could look it up, else null. */
-  senderName: string | null;
+  /**
+   * Not set any more: notifications looks the sender's display name up itself (one call per
+   * batch, off the send path). Events enqueued by earlier versions carry it.
+   */
+  senderName?: string | null;
   /** The start of the text (about 140 characters), for previews. */
   text: string;
   /** Every member except the sender, as of the send. */
@@ -36,25 +50,4 @@ export const messageSentQueue = defineQueue<MessageSentEvent>('message-sent', {
   retryDelayMax: 600,
   expireInSeconds: 120,
   retentionSeconds: 86_400,
-});
-
-/**
- * "These files are no longer needed": enqueued by chat in the transaction that deletes a message
- * for everyone (or a story), consumed by media, which deletes the files from its store and the
- * rows. Durable, so a crash or a store outage only delays the deletion.
- */
-export interface MediaDeleteEvent {
-  mediaIds: string[];
-  /** What was deleted, for the logs: `message:<id>` or `story:<id>`. */
-  reason: string;
-}
-
-/** Media fans each event out into one retried job per file, so these retries only cover its own database being away. */
-export const mediaDeleteQueue = defineQueue<MediaDeleteEvent>('media-delete', {
-  retryLimit: 20,
-  retryDelay: 5,
-  retryBackoff: true,
-  retryDelayMax: 900,
-  expireInSeconds: 300,
-  retentionSeconds: 14 * 86_400,
 });

@@ -5,8 +5,8 @@ import { Migration } from '@mikro-orm/migrations';
  * read never ahead of delivered), and stories with their views. The story indexes serve the
  * two ways stories are read: by author among the viewer's contacts, and by expiry for cleanup.
  */
-export class Migration20261122010000_depth_b extends Migration {
-  override name = 'Migration20261122010000_depth_b';
+export class Migration20261122010000_read_cursors_stories extends Migration {
+  override name = 'Migration20261122010000_read_cursors_stories';
 
   override up(): void {
     this.addSql(

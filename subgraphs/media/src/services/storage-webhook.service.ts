@@ -41,13 +41,13 @@ export interface MediaNotification {
   error?: { message?: string };
 }
 
-export type NotificationOutcome =
+export type WebhookOutcome =
   | { status: 200; result: 'applied' | 'unchanged' | 'unknown-media' }
   | { status: 400; result: 'malformed' }
   | { status: 403; result: 'bad-signature' }
   | { status: 409; result: 'replayed' };
 
-export interface NotificationServiceOptions {
+export interface StorageWebhookOptions {
   /** How far a notification's timestamp may be from now, either way. @default 300 */
   windowSeconds?: number;
   /** Called after a file became too large or failed on the store's side, to remove what the store kept. */
@@ -55,14 +55,15 @@ export interface NotificationServiceOptions {
 }
 
 /**
- * The webhook behind `/webhooks/cloudinary/media-processed`, and what the local processing worker
+ * The storage webhook (the store telling media about processing; not the notifications subgraph):
+ * `/webhooks/cloudinary/media-processed`, and what the local processing worker
  * calls directly: one code path for both stores. The signature is checked on the raw body in
  * constant time with a short window; a signature seen before is refused (replay); applying is
  * idempotent and order-independent (an `eager` before its `upload` still makes the file READY, a
  * second `eager` changes nothing), and `mediaProcessed` goes out only on the change to READY or
  * FAILED, after the commit.
  */
-export class NotificationService {
+export class StorageWebhookService {
   private readonly windowSeconds: number;
 
   constructor(
@@ -70,12 +71,12 @@ export class NotificationService {
     private readonly store: MediaStore,
     private readonly events: MediaEventsService,
     private readonly logger: Logger,
-    private readonly options: NotificationServiceOptions = {},
+    private readonly options: StorageWebhookOptions = {},
   ) {
     this.windowSeconds = options.windowSeconds ?? 300;
   }
 
-  async handle(rawBody: string, timestamp: string | undefined, signature: string | undefined): Promise<NotificationOutcome> {
+  async handle(rawBody: string, timestamp: string | undefined, signature: string | undefined): Promise<WebhookOutcome> {
     if (!this.store.verifyNotification(rawBody, timestamp, signature, this.windowSeconds)) {
       this.logger.warn({ timestamp }, 'media notification refused: bad or stale signature');
       return { status: 403, result: 'bad-signature' };

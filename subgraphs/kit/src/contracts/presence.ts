@@ -15,7 +15,9 @@ export interface PresenceState {
 }
 
 /**
- * Who holds a live socket, shared by every router instance (which write it) and the users
+ * The presence contract, owned by the **router** (every instance writes who holds a live
+ * socket); the **users** subgraph reads it for `User.presence` and **notifications** to skip
+ * people who are online. Shared by every router instance (which write it) and the users
  * subgraph (which reads it). A connection counts as live until a deadline: the router moves
  * the deadline forward on a heartbeat while the socket is open, and to "now + grace" when it
  * closes. So a user is ONLINE while any of their connections is before its deadline; a

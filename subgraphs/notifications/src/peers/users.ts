@@ -1,0 +1,42 @@
+import { fetchEntities } from '@chirpchat/kit';
+
+export interface UsersPeerOptions {
+  /** The users subgraph's GraphQL endpoint. */
+  usersUrl: string;
+  routerSecret: string;
+  /** A push waits on this lookup: it gets less time than a person's request. @default 1500 */
+  timeoutMs?: number;
+}
+
+/**
+ * Notifications' client of the **users** subgraph: the display names of the senders of a batch
+ * of messages, for the pushes' headings. Asked as a service (no person's token: the fan-out
+ * acts for nobody in particular), for profiles every signed-in user may see anyway.
+ */
+export class UsersPeer {
+  constructor(private readonly options: UsersPeerOptions) {}
+
+  /**
+   * @returns the display name of each id users knows, in one `_entities` call
+   * @throws Error when the users subgraph does not answer in time
+   */
+  async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (ids.length === 0) return names;
+    const { usersUrl: url, routerSecret, timeoutMs = 1500 } = this.options;
+    const users = await fetchEntities<{ id?: string; displayName?: string }>({
+      url,
+      routerSecret,
+      authorization: null,
+      service: 'notifications',
+      typename: 'User',
+      ids,
+      selection: 'id displayName',
+      timeoutMs,
+    });
+    users.forEach((user, index) => {
+      if (typeof user?.displayName === 'string') names.set(ids[index]!, user.displayName);
+    });
+    return names;
+  }
+}
