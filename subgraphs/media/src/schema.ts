@@ -1,6 +1,7 @@
 import { buildFederatedSchema, noTopicPubSub, SchemaContainer } from '@chirpchat/kit';
 import type { GraphQLSchema } from 'graphql';
 import { AttachmentsResolver, AvatarResolver, StoryMediaResolver } from './resolvers/attachments.resolver.js';
+import { MediaLimitsResolver } from './resolvers/media-limits.resolver.js';
 import { MediaProcessedResolver } from './resolvers/media-processed.resolver.js';
 import { MediaResolver } from './resolvers/media.resolver.js';
 import { passReference, resolveMediaReference } from './resolvers/references.js';
@@ -26,6 +27,7 @@ const resolverClasses = [
   AttachmentsResolver,
   StoryMediaResolver,
   AvatarResolver,
+  MediaLimitsResolver,
 ] as const;
 
 /**
@@ -42,6 +44,7 @@ export async function buildSchemaFor(services?: MediaServices): Promise<GraphQLS
       .register(AttachmentsResolver, new AttachmentsResolver(services.lookup))
       .register(StoryMediaResolver, new StoryMediaResolver(services.lookup))
       .register(AvatarResolver, new AvatarResolver(services.lookup))
+      .register(MediaLimitsResolver, new MediaLimitsResolver())
       .register(MediaLookupService, services.lookup)
       .register(MediaEventsService, services.events);
   }
