@@ -22,4 +22,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The client is built and shipped on its own: what the server allows reaches it through the API.
+    files: ['web/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/subgraphs/**', '@chirpchat/*', '**/router/**'],
+              message: 'The web client gets server facts (limits, rules) from the API, not from server sources: add them to a query.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

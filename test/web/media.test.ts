@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -18,6 +18,7 @@ import {
   type ImageElement,
 } from '../support/browser.js';
 import { deferred } from '../support/deferred.js';
+import { graphql, registerUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makeAudio } from '../media/fixtures.js';
 
@@ -74,6 +75,31 @@ async function watchMedia(person: BrowserPerson) {
 
 function fileInput(page: Page) {
   return page.locator('input[type="file"]');
+}
+
+/** What the API says is the largest file of a kind, asked as someone else than the people in the test. */
+async function maxBytesOf(stack: Stack, kind: 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT'): Promise<number> {
+  const asker = await registerUser(stack.url, 'limits');
+  const response = await graphql<{ mediaLimits: { kinds: Array<{ kind: string; maxBytes: number }> } }>(
+    stack.url,
+    '{ mediaLimits { kinds { kind maxBytes } } }',
+    {},
+    asker.accessToken,
+  );
+  const limit = response.data?.mediaLimits.kinds.find((limits) => limits.kind === kind)?.maxBytes;
+  if (!limit) throw new Error(`mediaLimits has no ${kind}: ${JSON.stringify(response)}`);
+  return limit;
+}
+
+/** Records what the page asks of the media store and of createUpload / sendMessage: a refused file asks nothing. */
+function recordUploadAttempts(page: Page): string[] {
+  const attempts: string[] = [];
+  page.on('request', (request) => {
+    const pathname = new URL(request.url()).pathname;
+    if (pathname.startsWith('/media/upload/')) attempts.push(pathname);
+    if (pathname === '/graphql' && /CreateUpload|SendMessage/.test(request.postData() ?? '')) attempts.push('graphql');
+  });
+  return attempts;
 }
 
 describe('the web client in Chromium: photos in a direct chat', () => {
@@ -230,12 +256,7 @@ describe('the web client in Chromium: photos in a direct chat', () => {
     await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
     await writeFile(fake, 'just some text, not a picture\n');
 
-    const attempts: string[] = [];
-    alice.page.on('request', (request) => {
-      const pathname = new URL(request.url()).pathname;
-      if (pathname.startsWith('/media/upload/')) attempts.push(pathname);
-      if (pathname === '/graphql' && /CreateUpload|SendMessage/.test(request.postData() ?? '')) attempts.push('graphql');
-    });
+    const attempts = recordUploadAttempts(alice.page);
     const before = await messageList(bob.page).getByRole('listitem').count();
 
     await fileInput(alice.page).setInputFiles([svg, fake]);
@@ -254,5 +275,64 @@ describe('the web client in Chromium: photos in a direct chat', () => {
     expect(await messageList(bob.page).getByRole('listitem').count()).toBe(before);
     expect(alice.problems).toEqual([]);
     expect(alice.dialogs).toEqual([]);
+  }, 60_000);
+
+  it('refuses a document one byte over the API’s limit with the limit as the reason, before any upload request', async () => {
+    const maxBytes = await maxBytesOf(stack, 'DOCUMENT');
+    const minutes = path.join(dir, 'minutes.pdf');
+    await writeFile(minutes, '%PDF-1.7\n');
+    await truncate(minutes, maxBytes + 1); // sparse: nothing to write
+    const attempts = recordUploadAttempts(alice.page);
+
+    await fileInput(alice.page).setInputFiles(minutes);
+    const item = alice.page.getByRole('list', { name: 'Files to send' }).getByRole('listitem').filter({ hasText: 'minutes.pdf' });
+    await item
+      .getByRole('alert')
+      .filter({ hasText: `Too large — the limit is ${maxBytes / 2 ** 20} MB` })
+      .waitFor({ timeout: LIVE_MS });
+    expect(await item.getByRole('button', { name: 'Retry minutes.pdf' }).count()).toBe(0); // the same file would be refused again
+    expect(await alice.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect(attempts).toEqual([]);
+
+    await item.getByRole('button', { name: 'Remove minutes.pdf' }).click();
+    await expect.poll(() => alice.page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    expect(alice.problems).toEqual([]);
+  }, 60_000);
+
+  it('waits for the limits on a fresh page: the attach button is disabled, and a file dropped meanwhile is checked once they arrive', async () => {
+    // The limits are held on their way to the reloaded page.
+    const asked = deferred();
+    const release = deferred();
+    await alice.page.route('**/graphql', async (route) => {
+      if (!/MediaLimits/.test(route.request().postData() ?? '')) return route.fallback();
+      asked.resolve();
+      await release.promise;
+      await route.fallback();
+    });
+    const attempts = recordUploadAttempts(alice.page);
+    await alice.page.reload();
+    await alice.page.getByRole('heading', { name: bobAccount.displayName, level: 2 }).waitFor();
+    await asked.promise;
+    const attach = alice.page.getByRole('button', { name: 'Attach files' });
+    expect(await attach.isDisabled()).toBe(true);
+
+    // A file that arrives anyway (the input, as a drop would) waits for the limits rather than being refused.
+    const notes = path.join(dir, 'agenda.txt');
+    await writeFile(notes, 'Agenda: limits come from the API.\n');
+    await fileInput(alice.page).setInputFiles(notes);
+    const item = alice.page.getByRole('list', { name: 'Files to send' }).getByRole('listitem').filter({ hasText: 'agenda.txt' });
+    await item.getByRole('progressbar', { name: 'Uploading agenda.txt' }).waitFor({ timeout: LIVE_MS });
+    expect(await item.getByRole('alert').count()).toBe(0);
+    expect(attempts).toEqual([]);
+
+    release.resolve();
+    await item.getByText('Ready to send').waitFor({ timeout: PROCESSED_MS });
+    await expect.poll(() => attach.isDisabled()).toBe(false);
+    expect(await fileInput(alice.page).getAttribute('accept')).toContain('text/plain');
+    await alice.page.unroute('**/graphql');
+
+    await item.getByRole('button', { name: 'Remove agenda.txt' }).click();
+    await expect.poll(() => alice.page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    expect(alice.problems).toEqual([]);
   }, 60_000);
 });

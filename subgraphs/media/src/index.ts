@@ -8,6 +8,7 @@ import { mediaRoutes, WEBHOOK_PATH } from './http/routes.js';
 import { ChatPeer } from './peers/chat.js';
 import { processMedia } from './processing/index.js';
 import { AttachmentsResolver, AvatarResolver, StoryMediaResolver } from './resolvers/attachments.resolver.js';
+import { MediaLimitsResolver } from './resolvers/media-limits.resolver.js';
 import { MediaProcessedResolver } from './resolvers/media-processed.resolver.js';
 import { MediaResolver } from './resolvers/media.resolver.js';
 import { UploadResolver } from './resolvers/upload.resolver.js';
@@ -121,6 +122,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
         new AttachmentsResolver(lookup),
         new StoryMediaResolver(lookup),
         new AvatarResolver(lookup),
+        new MediaLimitsResolver(),
       ],
       routes: mediaRoutes({ webhook, local: { store: local, uploads, rootEm: orm.em }, logger }),
       start: () =>

@@ -1,4 +1,5 @@
 import { AttachmentsResolver, AvatarResolver, StoryMediaResolver } from './resolvers/attachments.resolver.js';
+import { MediaLimitsResolver } from './resolvers/media-limits.resolver.js';
 import { MediaProcessedResolver } from './resolvers/media-processed.resolver.js';
 import { MediaResolver } from './resolvers/media.resolver.js';
 import { passReference, resolveMediaReference } from './resolvers/references.js';
@@ -15,6 +16,7 @@ export const mediaResolvers = [
   AttachmentsResolver,
   StoryMediaResolver,
   AvatarResolver,
+  MediaLimitsResolver,
 ] as const;
 
 /** Reached only through other subgraphs' fields. */

@@ -1,18 +1,28 @@
-import type { MediaKind } from '../../graphql/generated/graphql';
-import { KIND_RULES as SERVER_KIND_RULES } from '../../../../subgraphs/media/src/kinds';
+import type { MediaKind, MediaLimitsQuery } from '../../graphql/generated/graphql';
+
+/** What the server accepts for one kind of media. */
+export interface KindRule {
+  readonly mimeTypes: readonly string[];
+  readonly maxBytes: number;
+}
 
 /**
- * What the server accepts, from the server's own table (it has no imports, so the client bundles
- * it as it is): a file the server would refuse is refused here at once, before it is sent. SVG is
- * not among them: it can run script.
+ * What the server accepts, as its `mediaLimits` says: a file it would refuse is refused here at
+ * once, with a reason, before it is sent. A kind missing here is not accepted at all.
  */
-export const KIND_RULES: Readonly<Record<MediaKind, { readonly mimeTypes: readonly string[]; readonly maxBytes: number }>> =
-  SERVER_KIND_RULES;
+export type KindRules = Readonly<Partial<Record<MediaKind, KindRule>>>;
+
+/** The answer of `mediaLimits`, by kind. */
+export function toKindRules(limits: MediaLimitsQuery['mediaLimits']): KindRules {
+  return Object.fromEntries(limits.kinds.map(({ kind, mimeTypes, maxBytes }) => [kind, { mimeTypes, maxBytes }]));
+}
 
 /** What the file picker offers; anything else can still be dropped, and is refused with a reason. */
-export const ACCEPT = Object.values(KIND_RULES)
-  .flatMap((rule) => rule.mimeTypes)
-  .join(',');
+export function acceptOf(rules: KindRules): string {
+  return Object.values(rules)
+    .flatMap((rule) => rule.mimeTypes)
+    .join(',');
+}
 
 /** Names browsers give some accepted types. */
 const ALIASES: Record<string, string> = {
@@ -47,13 +57,13 @@ const BY_EXTENSION: Record<string, string> = {
   txt: 'text/plain',
 };
 
-/** The MIME type to declare for a file, and its kind; null when the server would not accept it. */
-export function classify(file: File): { mimeType: string; kind: MediaKind } | null {
+/** The MIME type to declare for a file, its kind and that kind's largest file; null when the server would not accept it. */
+export function classify(file: File, rules: KindRules): { mimeType: string; kind: MediaKind; maxBytes: number } | null {
   const declared = file.type.trim().toLowerCase();
   const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
   const mimeType = ALIASES[declared] ?? (declared || BY_EXTENSION[extension] || '');
-  for (const [kind, rule] of Object.entries(KIND_RULES) as Array<[MediaKind, (typeof KIND_RULES)[MediaKind]]>) {
-    if (rule.mimeTypes.includes(mimeType)) return { mimeType, kind };
+  for (const [kind, rule] of Object.entries(rules) as Array<[MediaKind, KindRule]>) {
+    if (rule.mimeTypes.includes(mimeType)) return { mimeType, kind, maxBytes: rule.maxBytes };
   }
   return null;
 }

@@ -5,8 +5,9 @@ import { CreateUploadDocument, type MediaKind } from '../../graphql/generated/gr
 import { newClientId, type OutgoingAttachment } from '../chat/outbox';
 import { compressImage } from './compressImage';
 import { keepPreview, releaseAllPreviews } from './localPreviews';
-import { classify, formatBytes, KIND_RULES, looksLikeImage } from './mediaRules';
+import { classify, formatBytes, looksLikeImage } from './mediaRules';
 import { uploadFile, type UploadError } from './uploadFile';
+import { useMediaLimits } from './useMediaLimits';
 
 /**
  * - `compressing`: a large photo is being made smaller
@@ -23,6 +24,7 @@ export interface DraftAttachment {
   file: File;
   filename: string;
   bytes: number;
+  /** Null until the file is checked against the server's limits, and when it is refused. */
   kind: MediaKind | null;
   mimeType: string;
   /** An object URL of the file, for images: the tray's thumbnail. */
@@ -49,7 +51,7 @@ export function attachmentProblem(item: DraftAttachment): string | null {
     case null:
       return null;
     case 'FILE_TOO_LARGE':
-      return `Too large — the limit is ${formatBytes(item.maxBytes ?? limitFor(item.kind))}`;
+      return item.maxBytes === null ? 'Too large' : `Too large — the limit is ${formatBytes(item.maxBytes)}`;
     case 'INVALID_FILE_TYPE':
       return 'This file type isn’t supported';
     case 'NETWORK_ERROR':
@@ -65,10 +67,6 @@ export function canRetry(item: DraftAttachment): boolean {
   return item.error !== null && RETRYABLE.has(item.error);
 }
 
-function limitFor(kind: MediaKind | null): number {
-  return KIND_RULES[kind ?? 'DOCUMENT'].maxBytes;
-}
-
 /**
  * The files a person is about to send in one conversation: each is checked against the server's
  * rules (kind, size; SVG refused), made smaller when it is a large photo, given an upload ticket
@@ -77,6 +75,7 @@ function limitFor(kind: MediaKind | null): number {
  */
 export function useAttachments(conversationId: Ref<string>) {
   const client = useApolloClient().resolveClient();
+  const limits = useMediaLimits();
   const items = computed<DraftAttachment[]>(() => drafts.get(conversationId.value) ?? []);
 
   function listFor(id: string): DraftAttachment[] {
@@ -93,15 +92,14 @@ export function useAttachments(conversationId: Ref<string>) {
     const id = conversationId.value;
     const list = listFor(id);
     for (const file of files) {
-      const type = classify(file);
       list.push({
         key: newClientId(),
         file,
         filename: file.name,
         bytes: file.size,
-        kind: type?.kind ?? null,
-        mimeType: type?.mimeType ?? file.type,
-        previewUrl: type?.kind === 'IMAGE' ? URL.createObjectURL(file) : null,
+        kind: null,
+        mimeType: file.type,
+        previewUrl: null,
         state: 'uploading',
         progress: 0,
         error: null,
@@ -120,14 +118,21 @@ export function useAttachments(conversationId: Ref<string>) {
       item.maxBytes = maxBytes;
       item.controller = null;
     };
-    if (!item.kind || item.bytes === 0) return fail('INVALID_FILE_TYPE');
-    const limit = limitFor(item.kind);
-    // Photos may come under the limit once made smaller; anything else is judged as it is.
-    if (item.kind !== 'IMAGE' && item.bytes > limit) return fail('FILE_TOO_LARGE', limit);
-
     const controller = new AbortController();
-    Object.assign(item, { controller, error: null, maxBytes: null, progress: 0, mediaId: null });
+    Object.assign(item, { state: 'uploading', controller, error: null, maxBytes: null, progress: 0, mediaId: null });
     const { signal } = controller;
+    // Dropped before the limits have loaded: the file waits for them rather than being refused.
+    const rules = limits.current() ?? (await limits.load());
+    if (signal.aborted) return fail('CANCELLED');
+    if (!rules) return fail('NETWORK_ERROR');
+    const type = item.bytes === 0 ? null : classify(item.file, rules);
+    if (!type) return fail('INVALID_FILE_TYPE');
+    Object.assign(item, { kind: type.kind, mimeType: type.mimeType });
+    if (type.kind === 'IMAGE') item.previewUrl ??= URL.createObjectURL(item.file);
+    const limit = type.maxBytes;
+    // Photos may come under the limit once made smaller; anything else is judged as it is.
+    if (type.kind !== 'IMAGE' && item.bytes > limit) return fail('FILE_TOO_LARGE', limit);
+
     let blob: File = item.file;
     if (item.kind === 'IMAGE') {
       item.state = 'compressing';
