@@ -80,8 +80,10 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
   references: chatReferences,
   jobs: () => ({ poolSize: 2, maintenance: false, queues: [messageSentQueue, mediaDeleteQueue] }),
   wire({ options, orm, jobs, logger }) {
-    const users = new UsersPeer({ usersUrl: options.usersUrl, routerSecret: options.routerSecret });
-    const media = new MediaDirectoryService(new MediaPeer({ mediaUrl: options.mediaUrl, routerSecret: options.routerSecret }));
+    const users = new UsersPeer({ url: options.usersUrl, routerSecret: options.routerSecret });
+    const media = new MediaDirectoryService(
+      new MediaPeer(options.mediaUrl ? { url: options.mediaUrl, routerSecret: options.routerSecret } : null),
+    );
     const membership = new MembershipService();
     const mediaDeletion = new MediaDeletionService(jobs!);
     const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);

@@ -41,6 +41,14 @@ export function printSubgraphSdl(schema: GraphQLSchema): string {
   return `${printSubgraphSchema(schema).trim()}\n`;
 }
 
+/** Where a subgraph reaches another one: its GraphQL endpoint, the router secret, how long to wait. */
+export interface PeerAddress {
+  url: string;
+  routerSecret: string;
+  /** @default 5000 */
+  timeoutMs?: number;
+}
+
 export interface EntityLookup {
   /** The other subgraph's GraphQL endpoint. */
   url: string;

@@ -96,7 +96,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
       : null;
     const store: MediaStore = cloudinary ?? local;
     const stores = (name: string): MediaStore => (name === 'cloudinary' && cloudinary ? cloudinary : local);
-    const access = new MediaAccessService(new ChatPeer({ chatUrl: options.chatUrl, routerSecret: options.routerSecret }));
+    const access = new MediaAccessService(new ChatPeer({ url: options.chatUrl, routerSecret: options.routerSecret }));
     const events = new MediaEventsService(options.bus, access);
     const lookup = new MediaLookupService(access, new MediaUrlService(store, access, options.urlTtlSeconds ?? 600));
     const webhook = new StorageWebhookService(orm.em, store, events, logger, {

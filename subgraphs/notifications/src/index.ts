@@ -81,11 +81,14 @@ export const notificationsSubgraph = defineSubgraph<NotificationsOptions>({
       directBudgetMs: options.directBudgetMs,
       pushTimeoutMs,
     });
-    const senderNames = new SenderNameService(new UsersPeer({ usersUrl: options.usersUrl, routerSecret: options.routerSecret }), logger);
+    const senderNames = new SenderNameService(
+      new UsersPeer({ url: options.usersUrl, routerSecret: options.routerSecret, timeoutMs: 1500 }),
+      logger,
+    );
     const fanOut = new FanOutService(orm.em, jobs!, options.isOnline ?? onlineIn(options.presence), delivery, senderNames, logger, {
       burstWindowSeconds: options.burstWindowSeconds ?? 60,
     });
-    const mutes = new MuteService(new ChatPeer({ chatUrl: options.chatUrl, routerSecret: options.routerSecret }));
+    const mutes = new MuteService(new ChatPeer({ url: options.chatUrl, routerSecret: options.routerSecret }));
     return {
       provide: [
         new PushSubscriptionResolver(new PushSubscriptionService(policy), options.vapid.publicKey),

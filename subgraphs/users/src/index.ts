@@ -52,7 +52,9 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
       logger,
     });
     const users = new UserService();
-    const media = new MediaDirectoryService(new MediaPeer({ mediaUrl: options.mediaUrl, routerSecret: options.routerSecret }));
+    const media = new MediaDirectoryService(
+      new MediaPeer(options.mediaUrl ? { url: options.mediaUrl, routerSecret: options.routerSecret } : null),
+    );
     return {
       provide: [
         users,

@@ -1,12 +1,4 @@
-import { fetchEntities, ROUTER_SECRET_HEADER } from '@chirpchat/kit';
-
-export interface UsersPeerOptions {
-  /** The users subgraph's GraphQL endpoint. */
-  usersUrl: string;
-  routerSecret: string;
-  /** @default 5000 */
-  timeoutMs?: number;
-}
+import { fetchEntities, ROUTER_SECRET_HEADER, type PeerAddress } from '@chirpchat/kit';
 
 /** A registered user, as far as chat needs to know one. */
 export interface DirectoryUser {
@@ -23,12 +15,12 @@ const BY_USERNAMES_QUERY = 'query($u:[String!]!){ usersByUsernames(usernames:$u)
  * `@words` (which are usernames?).
  */
 export class UsersPeer {
-  constructor(private readonly options: UsersPeerOptions) {}
+  constructor(private readonly users: PeerAddress) {}
 
   /** The ids among `ids` that name no user, in the order given (`_entities` on User). */
   async unknownIds(ids: readonly string[], authorization: string | null): Promise<string[]> {
     if (ids.length === 0) return [];
-    const { usersUrl: url, routerSecret, timeoutMs = 5000 } = this.options;
+    const { url, routerSecret, timeoutMs = 5000 } = this.users;
     const users = await fetchEntities<{ id?: string }>({
       url,
       routerSecret,
@@ -44,15 +36,15 @@ export class UsersPeer {
   /** The registered users among these usernames (at most 50; the users subgraph refuses more). */
   async byUsernames(usernames: readonly string[], authorization: string | null): Promise<DirectoryUser[]> {
     if (usernames.length === 0) return [];
-    const response = await fetch(this.options.usersUrl, {
+    const response = await fetch(this.users.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [ROUTER_SECRET_HEADER]: this.options.routerSecret,
+        [ROUTER_SECRET_HEADER]: this.users.routerSecret,
         ...(authorization ? { authorization } : {}),
       },
       body: JSON.stringify({ query: BY_USERNAMES_QUERY, variables: { u: usernames } }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      signal: AbortSignal.timeout(this.users.timeoutMs ?? 5000),
     });
     const body = (await response.json().catch(() => null)) as { data?: { usersByUsernames?: DirectoryUser[] | null } | null } | null;
     const users = body?.data?.usersByUsernames;

@@ -1,3 +1,4 @@
+import { fetchEntities, type PeerAddress } from '../federation.js';
 import { defineQueue } from '../jobs.js';
 
 /**
@@ -9,7 +10,38 @@ import { defineQueue } from '../jobs.js';
  *   ask it); `User { sharesConversationWithMe }` says whether the caller shares a conversation
  *   with that user (media asks it for profile pictures and stories).
  */
-export const CHAT_CONVERSATION_TYPENAME = 'Conversation';
+
+/**
+ * Whether the caller (`authorization`) is a current member of the conversation.
+ * @throws Error when chat does not answer in time (never a wrong "yes")
+ */
+export async function askIsMember(chat: PeerAddress, conversationId: string, authorization: string | null): Promise<boolean> {
+  const [conversation] = await fetchEntities<{ id?: string }>({
+    ...entityCall(chat, authorization),
+    typename: 'Conversation',
+    ids: [conversationId],
+    selection: 'id',
+  });
+  return typeof conversation?.id === 'string';
+}
+
+/**
+ * Whether the caller (`authorization`) shares a conversation with `userId`.
+ * @throws Error when chat does not answer in time
+ */
+export async function askSharesConversation(chat: PeerAddress, userId: string, authorization: string | null): Promise<boolean> {
+  const [user] = await fetchEntities<{ sharesConversationWithMe?: boolean }>({
+    ...entityCall(chat, authorization),
+    typename: 'User',
+    ids: [userId],
+    selection: 'sharesConversationWithMe',
+  });
+  return user?.sharesConversationWithMe === true;
+}
+
+function entityCall(chat: PeerAddress, authorization: string | null) {
+  return { url: chat.url, routerSecret: chat.routerSecret, authorization, timeoutMs: chat.timeoutMs ?? 5000 };
+}
 
 /**
  * "A message was sent": enqueued by chat in the transaction that stores the message (job id =

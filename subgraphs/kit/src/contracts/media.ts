@@ -1,3 +1,4 @@
+import { fetchEntities, type PeerAddress } from '../federation.js';
 import { defineQueue } from '../jobs.js';
 
 /**
@@ -19,8 +20,22 @@ export interface MediaFacts {
   uploader: { id: string };
 }
 
-/** The selection that answers {@link MediaFacts} on `Media`. */
-export const MEDIA_FACTS_SELECTION = 'id kind status conversationId uploader { id }';
+/**
+ * Asks the media subgraph about files, as the caller (`authorization`).
+ * @returns one entry per id, in order, null where media returned none (unknown, or not theirs to see)
+ * @throws Error when media does not answer in time
+ */
+export function askMediaFacts(media: PeerAddress, ids: readonly string[], authorization: string | null): Promise<Array<MediaFacts | null>> {
+  return fetchEntities<MediaFacts>({
+    url: media.url,
+    routerSecret: media.routerSecret,
+    authorization,
+    typename: 'Media',
+    ids,
+    selection: 'id kind status conversationId uploader { id }',
+    timeoutMs: media.timeoutMs ?? 5000,
+  });
+}
 
 /**
  * "These files are no longer needed": enqueued by chat in the transaction that deletes a message

@@ -1,12 +1,4 @@
-import { fetchEntities } from '@chirpchat/kit';
-
-export interface UsersPeerOptions {
-  /** The users subgraph's GraphQL endpoint. */
-  usersUrl: string;
-  routerSecret: string;
-  /** A push waits on this lookup: it gets less time than a person's request. @default 1500 */
-  timeoutMs?: number;
-}
+import { fetchEntities, type PeerAddress } from '@chirpchat/kit';
 
 /**
  * Notifications' client of the **users** subgraph: the display names of the senders of a batch
@@ -14,7 +6,8 @@ export interface UsersPeerOptions {
  * acts for nobody in particular), for profiles every signed-in user may see anyway.
  */
 export class UsersPeer {
-  constructor(private readonly options: UsersPeerOptions) {}
+  /** @param users where users is; a push waits on this lookup, so give it less time than a person's request */
+  constructor(private readonly users: PeerAddress) {}
 
   /**
    * @returns the display name of each id users knows, in one `_entities` call
@@ -23,7 +16,7 @@ export class UsersPeer {
   async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     if (ids.length === 0) return names;
-    const { usersUrl: url, routerSecret, timeoutMs = 1500 } = this.options;
+    const { url, routerSecret, timeoutMs = 1500 } = this.users;
     const users = await fetchEntities<{ id?: string; displayName?: string }>({
       url,
       routerSecret,

@@ -1,43 +1,23 @@
-import { fetchEntities } from '@chirpchat/kit';
-import { MEDIA_FACTS_SELECTION, type MediaFacts } from '@chirpchat/kit/contracts';
-
-export interface MediaPeerOptions {
-  /** The media subgraph's GraphQL endpoint; without it, no file can become a profile picture. */
-  mediaUrl?: string;
-  routerSecret: string;
-  /** @default 5000 */
-  timeoutMs?: number;
-}
+import type { PeerAddress } from '@chirpchat/kit';
+import { askMediaFacts, type MediaFacts } from '@chirpchat/kit/contracts';
 
 /**
  * The users subgraph's client of the **media** subgraph: asked about a file before a profile
- * points at it (`updateProfile(avatarMediaId)`). Users never reads media's tables; it calls
- * `_entities` as the caller (their token), so a file the caller may not see comes back as null.
+ * points at it (`updateProfile(avatarMediaId)`), as the caller (their token), so a file the
+ * caller may not see comes back as null.
  */
 export class MediaPeer {
-  constructor(private readonly options: MediaPeerOptions) {}
+  /** @param media where media is; null when this users subgraph has none (no profile pictures) */
+  constructor(private readonly media: PeerAddress | null) {}
 
-  /** Whether this users subgraph has a media subgraph to ask. */
   get available(): boolean {
-    return Boolean(this.options.mediaUrl);
+    return this.media !== null;
   }
 
-  /**
-   * The file as media answers the caller, or null.
-   * @throws Error when there is no media subgraph or it does not answer
-   */
+  /** @throws Error when there is no media subgraph or it does not answer */
   async fact(id: string, authorization: string | null): Promise<MediaFacts | null> {
-    const { mediaUrl, routerSecret, timeoutMs = 5000 } = this.options;
-    if (!mediaUrl) throw new Error('This users subgraph has no media subgraph.');
-    const [found] = await fetchEntities<MediaFacts>({
-      url: mediaUrl,
-      routerSecret,
-      authorization,
-      typename: 'Media',
-      ids: [id],
-      selection: MEDIA_FACTS_SELECTION,
-      timeoutMs,
-    });
+    if (!this.media) throw new Error('This users subgraph has no media subgraph.');
+    const [found] = await askMediaFacts(this.media, [id], authorization);
     return found ?? null;
   }
 }
