@@ -64,6 +64,8 @@ export interface MediaOptions {
   cloudinary?: CloudinaryOptions;
   /** How long a signed media URL works. @default 600 */
   urlTtlSeconds?: number;
+  /** The clock, in epoch milliseconds, that URLs and upload tickets are signed and checked by; tests move it. @default Date.now */
+  now?: () => number;
   /** How far a store notification's timestamp may be from now. @default 300 */
   notificationWindowSeconds?: number;
   logger: Logger;
@@ -102,18 +104,19 @@ export async function createMedia(options: MediaOptions): Promise<RunningServer>
     await orm.close();
   };
   try {
-    const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret });
+    const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret, now: options.now });
     const cloudinary = options.cloudinary
       ? createCloudinaryStore({
           cloudinaryUrl: options.cloudinary.url,
           authTokenKey: options.cloudinary.authTokenKey,
           notificationUrl: new URL(WEBHOOK_PATH, options.cloudinary.publicUrl).toString(),
+          now: options.now,
         })
       : null;
     const store: MediaStore = cloudinary ?? local;
     const stores = (name: string): MediaStore => (name === 'cloudinary' && cloudinary ? cloudinary : local);
     const access = new MediaAccessService({ chatUrl: options.chatUrl, routerSecret: options.routerSecret });
-    const urls = new MediaUrlService(store, access, options.urlTtlSeconds ?? 600);
+    const urls = new MediaUrlService(store, access, options.urlTtlSeconds ?? 600, options.now);
     const events = new MediaEventsService(options.bus, access);
     const notifications = new NotificationService(orm.em, store, events, logger, {
       windowSeconds: options.notificationWindowSeconds,
