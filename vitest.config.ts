@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // need the decorator metadata that tsc emits and Vite's transform does not.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Unit tests sit beside pure code (rules without decorators), which Vite transforms from source.
+    include: ['test/**/*.test.ts', 'subgraphs/*/src/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { clearInterval, setInterval } from 'node:timers';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { processMedia } from '../subgraphs/media/dist/src/processing/index.js';
-import { onFfmpegSpawn } from '../subgraphs/media/dist/src/processing/ffmpeg.js';
+import { onFfmpegSpawn, processMedia } from '@chirpchat/media/processing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const exec = promisify(execFile);

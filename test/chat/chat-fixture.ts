@@ -15,7 +15,7 @@ import {
   type Channel,
   type RunningServer,
 } from '@chirpchat/kit';
-import { deferred, type Deferred } from '../support/deferred.js';
+import { deferred, type Deferred } from '../support/async.js';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 
 /** A GraphQL response as the tests read it. */
@@ -23,8 +23,6 @@ export interface Result<T = Record<string, unknown>> {
   data?: T | null;
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
 }
-
-export { deferred, type Deferred };
 
 /**
  * Stands in for the users subgraph in these subgraph-level tests: answers `_entities` for a

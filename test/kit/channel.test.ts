@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Channel, createBus, transformChannel } from '@chirpchat/kit';
+import { waitUntil } from '../support/async.js';
 import { testRedisUrl } from '../support/environment.js';
 
 describe('Channel', () => {
@@ -41,13 +42,12 @@ describe.each([
     if (url) {
       const redis = new Redis(url);
       // unsubscribe is asynchronous on the Redis side: wait for the subscriber count to drop.
-      let count = 1;
-      for (let i = 0; i < 100 && count > 0; i++) {
-        count = Number(((await redis.pubsub('NUMSUB', `test:${process.pid}:topic`)) as [string, number])[1]);
-        if (count > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const subscribers = async () => Number(((await redis.pubsub('NUMSUB', `test:${process.pid}:topic`)) as [string, number])[1]);
+      try {
+        await waitUntil(async () => (await subscribers()) === 0, { message: 'Redis still counts a subscriber after return()' });
+      } finally {
+        redis.disconnect();
       }
-      redis.disconnect();
-      expect(count).toBe(0);
     }
     await bus.close();
   });

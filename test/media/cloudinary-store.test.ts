@@ -7,10 +7,16 @@ import path from 'node:path';
 import cloudinary from 'cloudinary';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCloudinaryStore, parseCloudinaryUrl } from '../../subgraphs/media/dist/src/stores/cloudinary.store.js';
-import type { MediaStore, StoredMedia, StoredVariant } from '../../subgraphs/media/dist/src/stores/store.js';
-import { EAGER_VARIANTS, variantForTransformation } from '../../subgraphs/media/dist/src/variants.js';
-import type { MediaKindName } from '../../subgraphs/media/dist/src/kinds.js';
+import {
+  createCloudinaryStore,
+  EAGER_VARIANTS,
+  parseCloudinaryUrl,
+  variantForTransformation,
+  type MediaKindName,
+  type MediaStore,
+  type StoredMedia,
+  type StoredVariant,
+} from '@chirpchat/media/stores';
 import { startFakeCloudinary, type FakeCloudinary } from '../support/fake-cloudinary.js';
 
 const sdk = cloudinary.v2;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectUpload, sniffMimeType } from '../../subgraphs/media/dist/src/processing/inspect.js';
+import { inspectUpload, sniffMimeType } from '@chirpchat/media/processing';
 import { makeAudio, makeMp4, makePdf, makePixelBomb, makePng, makeTempDir } from './fixtures.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;

@@ -3,8 +3,7 @@ import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processMedia, ProcessingError, type ProcessingResult } from '../../subgraphs/media/dist/src/processing/index.js';
-import { onFfmpegSpawn } from '../../subgraphs/media/dist/src/processing/ffmpeg.js';
+import { onFfmpegSpawn, processMedia, ProcessingError, type ProcessingResult } from '@chirpchat/media/processing';
 import { decodeFully, ffprobe, makeAudio, makeMp4, makePixelBomb, makePng, makeTempDir, type Probed } from './fixtures.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import type { NotificationsOptions } from '@chirpchat/notifications';
+import { waitUntil } from '../support/async.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { LoopbackPushService, type TestSubscription } from './push-service.js';
@@ -96,18 +97,18 @@ export async function startNotificationsFixture(overrides: Partial<Notifications
       return response.data.sendMessage;
     },
     async settled(messageIds, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [row] = await sql<{ pending: number }>(
-          `select count(*)::int as pending from pgboss.job
-            where state in ('created', 'retry', 'active')
-              and ((name = 'message-sent' and id = any($1::uuid[])) or (name = 'push' and data->>'messageId' = any($2::text[])))`,
-          [messageIds, messageIds],
-        );
-        if (row!.pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`jobs for ${messageIds.join(', ')} still pending after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitUntil(
+        async () => {
+          const [row] = await sql<{ pending: number }>(
+            `select count(*)::int as pending from pgboss.job
+              where state in ('created', 'retry', 'active')
+                and ((name = 'message-sent' and id = any($1::uuid[])) or (name = 'push' and data->>'messageId' = any($2::text[])))`,
+            [messageIds, messageIds],
+          );
+          return row!.pending === 0;
+        },
+        { timeoutMs, intervalMs: 100, message: `jobs for ${messageIds.join(', ')} still pending` },
+      );
     },
     async close() {
       await pool.end();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importPKCS8 } from 'jose';
 import { generateSigningKeys } from '@chirpchat/kit';
+import { deferred } from '../support/async.js';
 import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -31,10 +32,9 @@ afterAll(async () => {
 
 /** Waits for a socket's close event. */
 function closeEvent(token: string | undefined) {
-  let resolve!: (event: { code: number; reason: string }) => void;
-  const closed = new Promise<{ code: number; reason: string }>((r) => (resolve = r));
-  const client = wsClient(stack.wsUrl, token, resolve);
-  return { client, closed };
+  const closed = deferred<{ code: number; reason: string }>();
+  const client = wsClient(stack.wsUrl, token, closed.resolve);
+  return { client, closed: closed.promise };
 }
 
 describe('messages through the router', () => {

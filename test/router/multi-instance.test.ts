@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
+import { waitUntil } from '../support/async.js';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
 import { routerSecret, startProcess, stopProcess, waitForRedisSubscribers, type ServiceProcess } from '../support/stack.js';
@@ -136,11 +137,7 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
     // Another process writes it: read until it shows.
-    let seen = await presence();
-    for (const deadline = Date.now() + 5_000; seen !== 'ONLINE' && Date.now() < deadline; seen = await presence()) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(seen).toBe('ONLINE');
+    await waitUntil(async () => (await presence()) === 'ONLINE', { message: 'Bob is not ONLINE on the other router 5 s after connecting' });
     await client.dispose();
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { waitUntil } from '../support/async.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -54,13 +55,14 @@ async function watchPresence(user: TestUser, ms: number): Promise<string[]> {
 }
 
 /** Presence lives in Redis (or the shared store), written by the router: read until it shows OFFLINE. */
-async function untilOffline(user: TestUser): Promise<{ presence: string; lastSeenAt: string | null }> {
-  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-    const state = await presenceOf(user);
-    if (state.presence === 'OFFLINE') return state;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('still ONLINE 5 s after the socket closed');
+function untilOffline(user: TestUser): Promise<{ presence: string; lastSeenAt: string | null }> {
+  return waitUntil(
+    async () => {
+      const state = await presenceOf(user);
+      return state.presence === 'OFFLINE' && state;
+    },
+    { message: 'still ONLINE 5 s after the socket closed' },
+  );
 }
 
 describe('presence through the router', () => {

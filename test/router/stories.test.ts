@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/async.js';
 import { errorCode, graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -120,12 +121,9 @@ describe('stories through the router', () => {
     expect(errorCode(await graphql(stack.url, MARK_VIEWED, { id: story.id }, alice.accessToken))).toBe('NOT_FOUND');
 
     // The job runs every 50 ms in this stack; its effect shows in the database.
-    let rows = await stack.sql('select id from chat.story where id = $1', [story.id]);
-    for (const deadline = Date.now() + 5_000; rows.length > 0 && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      rows = await stack.sql('select id from chat.story where id = $1', [story.id]);
-    }
-    expect(rows).toEqual([]);
+    await waitUntil(async () => (await stack.sql('select id from chat.story where id = $1', [story.id])).length === 0, {
+      message: 'the expired story is still in chat.story 5 s later',
+    });
     expect(await stack.sql('select count(*)::int as count from chat.story')).toEqual([{ count: 0 }]);
     expect(await stack.sql('select count(*)::int as count from chat.story_view')).toEqual([{ count: 0 }]);
   });

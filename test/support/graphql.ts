@@ -1,6 +1,7 @@
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Channel } from '@chirpchat/kit';
+import { deferred } from './async.js';
 
 type ExecutionResult<T> = FormattedExecutionResult<T, unknown>;
 
@@ -95,8 +96,7 @@ export function subscribe<T = Record<string, any>>(
   variables: Record<string, unknown> = {},
 ): Subscription<T> {
   const results = new Channel<ExecutionResult<T>>();
-  let markCompleted!: () => void;
-  const completed = new Promise<void>((resolve) => (markCompleted = resolve));
+  const completed = deferred();
   const dispose = client.subscribe<T>(
     { query, variables },
     {
@@ -107,15 +107,15 @@ export function subscribe<T = Record<string, any>>(
             ? error
             : [{ message: String((error as Error)?.message ?? (error as { reason?: string })?.reason ?? error) }],
         } as ExecutionResult<T>);
-        markCompleted();
+        completed.resolve();
       },
-      complete: () => markCompleted(),
+      complete: () => completed.resolve(),
     },
   );
   // A read that timed out stays pending for the next call, so no event is lost to it.
   let pending: Promise<IteratorResult<ExecutionResult<T>>> | undefined;
   return {
-    completed,
+    completed: completed.promise,
     async next(timeoutMs = 10_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -17,7 +17,7 @@ import {
   type BrowserPerson,
   type ImageElement,
 } from '../support/browser.js';
-import { deferred } from '../support/deferred.js';
+import { deferred } from '../support/async.js';
 import { graphql, registerUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makeAudio } from '../media/fixtures.js';

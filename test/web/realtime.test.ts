@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium, messageList, openApp, sendWithEnter, signInThroughUi, type BrowserPerson } from '../support/browser.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
-import { deferred } from '../support/deferred.js';
+import { deferred } from '../support/async.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const LIVE_MS = 2000;

@@ -10,7 +10,7 @@ import {
   type BrowserPerson,
 } from '../support/browser.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
-import { deferred } from '../support/deferred.js';
+import { deferred } from '../support/async.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** "At once": the row is there before any request has come back. */

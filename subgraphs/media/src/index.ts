@@ -58,6 +58,8 @@ export interface MediaOptions extends SubgraphOptions {
   cloudinary?: CloudinaryOptions;
   /** How long a signed media URL works. @default 600 */
   urlTtlSeconds?: number;
+  /** The clock, in epoch milliseconds, that URLs and upload tickets are signed and checked by; tests move it. @default Date.now */
+  now?: () => number;
   /** How far a store notification's timestamp may be from now. @default 300 */
   notificationWindowSeconds?: number;
   /** How often idle workers poll for deferred and retried jobs. @default 2 */
@@ -86,19 +88,20 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
   }),
   wire({ options, orm, jobs, logger }) {
     const fileQueue = mediaDeleteFileQueue(options.deleteRetry);
-    const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret });
+    const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret, now: options.now });
     const cloudinary = options.cloudinary
       ? createCloudinaryStore({
           cloudinaryUrl: options.cloudinary.url,
           authTokenKey: options.cloudinary.authTokenKey,
           notificationUrl: new URL(WEBHOOK_PATH, options.cloudinary.publicUrl).toString(),
+          now: options.now,
         })
       : null;
     const store: MediaStore = cloudinary ?? local;
     const stores = (name: string): MediaStore => (name === 'cloudinary' && cloudinary ? cloudinary : local);
     const access = new MediaAccessService(new ChatPeer({ url: options.chatUrl, routerSecret: options.routerSecret }));
     const events = new MediaEventsService(options.bus, access);
-    const lookup = new MediaLookupService(access, new MediaUrlService(store, access, options.urlTtlSeconds ?? 600));
+    const lookup = new MediaLookupService(access, new MediaUrlService(store, access, options.urlTtlSeconds ?? 600, options.now));
     const webhook = new StorageWebhookService(orm.em, store, events, logger, {
       windowSeconds: options.notificationWindowSeconds,
       onRejected: (media) =>

@@ -104,7 +104,7 @@ async function serveFile(local: NonNullable<MediaRoutesOptions['local']>, req: R
     const expires = Number(query(req, 'expires'));
     const directory = local.store.mediaDir(mediaId);
     const headers: Record<string, string> = {
-      'cache-control': `private, max-age=${Math.max(0, expires - Math.floor(Date.now() / 1000))}`,
+      'cache-control': `private, max-age=${Math.max(0, expires - Math.floor(local.store.now() / 1000))}`,
       'x-content-type-options': 'nosniff',
       // A file is never a page of ours: no scripts, no plugins, whatever it contains.
       'content-security-policy': "default-src 'none'; media-src 'self'; img-src 'self'; sandbox",

@@ -7,7 +7,8 @@ import { processVideo } from './video.js';
 import { processAudio } from './audio.js';
 
 export { ProcessingError, type ProcessingErrorCode } from './errors.js';
-export { FfmpegNotFoundError } from './ffmpeg.js';
+export { FfmpegNotFoundError, onFfmpegSpawn } from './ffmpeg.js';
+export { inspectUpload, normaliseMimeType, sniffMimeType, type InspectResult } from './inspect.js';
 export type { ProcessMedia, ProcessingResult, ProcessedFile } from './types.js';
 
 const UNDECODABLE: Record<'VIDEO' | 'AUDIO', string> = {

@@ -25,6 +25,8 @@ export class MediaUrlService {
     private readonly store: MediaStore,
     private readonly access: MediaAccessService,
     private readonly ttlSeconds: number,
+    /** The clock URLs expire by, in epoch milliseconds. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** @returns null unless the file is READY and the viewer may see it */
@@ -35,7 +37,7 @@ export class MediaUrlService {
   }
 
   /** Signs without asking: for callers that have checked access themselves. */
-  sign(media: Media, nowMs = Date.now()): SignedMediaUrls {
+  sign(media: Media, nowMs = this.now()): SignedMediaUrls {
     // Rounded up to the minute (to the second for lifetimes under two minutes, as in tests).
     const step = this.ttlSeconds >= 120 ? 60_000 : 1000;
     const expiresAt = new Date(Math.ceil((nowMs + this.ttlSeconds * 1000) / step) * step);

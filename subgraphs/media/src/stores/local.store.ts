@@ -11,6 +11,8 @@ export interface LocalStoreOptions {
   secret: string;
   /** How long an upload ticket stays valid. @default 3600 */
   ticketTtlSeconds?: number;
+  /** The clock, in epoch milliseconds, that tickets and file URLs are checked by; tests move it. @default Date.now */
+  now?: () => number;
 }
 
 /** What a signed upload URL carries, checked by the upload endpoint. */
@@ -32,9 +34,12 @@ export const ORIGINAL_BASENAME = 'original';
 export class LocalStore implements MediaStore {
   readonly name = 'local' as const;
   private readonly ticketTtlSeconds: number;
+  /** This store's clock, in epoch milliseconds. */
+  readonly now: () => number;
 
   constructor(private readonly options: LocalStoreOptions) {
     this.ticketTtlSeconds = options.ticketTtlSeconds ?? 3600;
+    this.now = options.now ?? Date.now;
   }
 
   get root(): string {
@@ -56,7 +61,7 @@ export class LocalStore implements MediaStore {
   }
 
   createUpload(request: TicketRequest): DirectUpload {
-    const expires = Math.floor(Date.now() / 1000) + this.ticketTtlSeconds;
+    const expires = Math.floor(this.now() / 1000) + this.ticketTtlSeconds;
     const grant: UploadGrant = { mediaId: request.id, expires, maxBytes: request.maxBytes, mimeType: request.mimeType };
     return {
       uploadUrl: `/media/upload/${request.id}`,
@@ -74,7 +79,7 @@ export class LocalStore implements MediaStore {
    * Reads and checks the fields of an upload form.
    * @returns the grant, `'expired'`, or `'invalid'` (missing or tampered fields)
    */
-  checkUpload(mediaId: string, fields: Record<string, string>, nowMs = Date.now()): UploadGrant | 'expired' | 'invalid' {
+  checkUpload(mediaId: string, fields: Record<string, string>, nowMs = this.now()): UploadGrant | 'expired' | 'invalid' {
     const expires = Number(fields.expires);
     const maxBytes = Number(fields.max_bytes);
     const mimeType = fields.mime_type;
@@ -103,7 +108,7 @@ export class LocalStore implements MediaStore {
     file: string,
     expires: string | undefined,
     signature: string | undefined,
-    nowMs = Date.now(),
+    nowMs = this.now(),
   ): 'ok' | 'expired' | 'invalid' {
     if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return 'invalid';
     if (!safeEqual(hmac(this.options.secret, `file:${mediaId}/${file}:${expires}`), signature)) return 'invalid';
