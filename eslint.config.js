@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'web/src/graphql/generated/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'web/src/graphql/generated/**', 'test/support/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

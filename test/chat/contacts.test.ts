@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatAs } from '../support/chat.js';
+import { LeaveConversationDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
+/** One aliased `user` per id, built at run time, so a string typed by hand. */
 const SHARES = (ids: string[]) =>
   `{ ${ids.map((id, i) => `u${i}: user(id: "${id}") { id displayName sharesConversationWithMe }`).join(' ')} }`;
 
@@ -44,7 +46,7 @@ describe('User.sharesConversationWithMe through the router', () => {
     expect(await shares(alice, [alice, bob, carol, dave])).toEqual([true, true, false, false]);
     expect(await shares(bob, [alice, carol])).toEqual([true, false]);
 
-    const left = await chatAs(stack, bob).call(`mutation($id: ID!) { leaveConversation(conversationId: $id) }`, { id: conversationId });
+    const left = await chatAs(stack, bob).call(LeaveConversationDocument, { c: conversationId });
     expect(left.errors).toBeUndefined();
     expect(await shares(alice, [bob])).toEqual([false]);
   });

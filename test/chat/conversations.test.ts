@@ -1,22 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTER_SECRET_HEADER } from '@chirpchat/kit';
-import { errorCode, startChatFixture, type ChatFixture, type TestUser } from './chat-fixture.js';
+import { errorCode, startChatFixture, type ChatFixture, type Result, type TestUser } from './chat-fixture.js';
 import {
-  CONVERSATION,
-  CONVERSATIONS,
-  CREATE_CONVERSATION,
-  ENTITIES,
-  SEND_MESSAGE,
-  type ConversationShape,
-  type MessageShape,
-  type PageShape,
-} from './operations.js';
+  ConversationDocument,
+  ConversationsDocument,
+  CreateConversationDocument,
+  SendMessageDocument,
+  type ConversationsQuery,
+  type CreateConversationInput,
+} from '../support/generated/chat-subgraph.js';
 
-interface ListedConversation {
-  id: string;
-  createdAt: string;
-  lastMessageAt: string | null;
-}
+/** Federation's `_entities`, which the printed subgraph schema (and so codegen) does not know. */
+const ENTITIES = /* GraphQL */ `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on Conversation {
+        id
+        lastSeq
+      }
+      ... on Message {
+        id
+        seq
+        text
+      }
+    }
+  }
+`;
+
+type ConversationPage = ConversationsQuery['conversations'];
+type ListedConversation = ConversationPage['edges'][number]['node'];
 
 describe('chat subgraph: conversations', () => {
   let chat: ChatFixture;
@@ -28,8 +40,8 @@ describe('chat subgraph: conversations', () => {
     await chat?.close();
   });
 
-  async function create(as: TestUser, input: Record<string, unknown>) {
-    return chat.request<{ createConversation: ConversationShape }>(as, CREATE_CONVERSATION, { input });
+  async function create(as: TestUser, input: CreateConversationInput) {
+    return chat.request(as, CreateConversationDocument, { input });
   }
 
   async function conversationCount(): Promise<number> {
@@ -94,7 +106,7 @@ describe('chat subgraph: conversations', () => {
     const { alice, bob, carol } = chat.users;
     const before = await conversationCount();
 
-    const cases = [
+    const cases: CreateConversationInput[] = [
       { kind: 'CHANNEL', memberIds: [bob.id] },
       { kind: 'CHANNEL', title: '   ', memberIds: [bob.id] },
       { kind: 'GROUP', title: 'x'.repeat(101), memberIds: [bob.id] },
@@ -124,11 +136,11 @@ describe('chat subgraph: conversations', () => {
     const { data } = await create(alice, { kind: 'GROUP', memberIds: [bob.id] });
     const id = data!.createConversation.id;
 
-    const asMember = await chat.request<{ conversation: ConversationShape }>(bob, CONVERSATION, { id });
-    const asOutsider = await chat.request(dave, CONVERSATION, { id });
-    const unknown = await chat.request(alice, CONVERSATION, { id: '00000000-0000-4000-8000-000000000000' });
-    const malformed = await chat.request(alice, CONVERSATION, { id: 'not-an-id' });
-    const anonymous = await chat.request(null, CONVERSATION, { id });
+    const asMember = await chat.request(bob, ConversationDocument, { id });
+    const asOutsider = await chat.request(dave, ConversationDocument, { id });
+    const unknown = await chat.request(alice, ConversationDocument, { id: '00000000-0000-4000-8000-000000000000' });
+    const malformed = await chat.request(alice, ConversationDocument, { id: 'not-an-id' });
+    const anonymous = await chat.request(null, ConversationDocument, { id });
 
     expect(asMember.data!.conversation).toMatchObject({ id, kind: 'GROUP', title: null, myRole: 'MEMBER', lastMessage: null });
     expect(errorCode(asOutsider)).toBe('FORBIDDEN');
@@ -141,7 +153,7 @@ describe('chat subgraph: conversations', () => {
     const { alice, bob, dave } = chat.users;
     const { data } = await create(alice, { kind: 'GROUP', memberIds: [bob.id] });
     const conversationId = data!.createConversation.id;
-    const sent = await chat.request<{ sendMessage: MessageShape }>(alice, SEND_MESSAGE, {
+    const sent = await chat.request(alice, SendMessageDocument, {
       input: { conversationId, clientId: 'entities-1', text: 'hello' },
     });
     const representations = [
@@ -170,13 +182,13 @@ describe('chat subgraph: conversations', () => {
       created.push(result.data!.createConversation.id);
     }
     await create(frank, { kind: 'GROUP', title: 'Without erin', memberIds: [gina.id] });
-    await chat.request(frank, SEND_MESSAGE, { input: { conversationId: created[0], clientId: 'list-1', text: 'bump' } });
+    await chat.request(frank, SendMessageDocument, { input: { conversationId: created[0]!, clientId: 'list-1', text: 'bump' } });
 
     const seen: ListedConversation[] = [];
-    const pages: Array<PageShape<ListedConversation>['pageInfo']> = [];
+    const pages: Array<ConversationPage['pageInfo']> = [];
     let after: string | null = null;
     do {
-      const result: { data?: { conversations: PageShape<ListedConversation> } | null } = await chat.request(erin, CONVERSATIONS, {
+      const result: Result<ConversationsQuery> = await chat.request(erin, ConversationsDocument, {
         first: 2,
         after,
       });
@@ -203,9 +215,9 @@ describe('chat subgraph: conversations', () => {
   it('rejects a page size above 100 and a malformed cursor with BAD_USER_INPUT', async () => {
     const { alice } = chat.users;
 
-    const tooMany = await chat.request(alice, CONVERSATIONS, { first: 101 });
-    const none = await chat.request(alice, CONVERSATIONS, { first: 0 });
-    const badCursor = await chat.request(alice, CONVERSATIONS, { after: 'garbage!' });
+    const tooMany = await chat.request(alice, ConversationsDocument, { first: 101 });
+    const none = await chat.request(alice, ConversationsDocument, { first: 0 });
+    const badCursor = await chat.request(alice, ConversationsDocument, { after: 'garbage!' });
 
     expect([tooMany, none, badCursor].map(errorCode)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
   });

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaStates } from '../media/media-states.js';
 import { chatAs } from '../support/chat.js';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   errorCode as routerErrorCode,
   graphql,
@@ -11,22 +12,20 @@ import {
   type TestUser as RouterUser,
 } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
+import {
+  AttachmentStatusesDocument,
+  DeleteMessageMediaDocument,
+  DeleteStoryDocument,
+  PostStoryDocument,
+  SendMessageMediaDocument,
+  StoryThumbnailsDocument,
+  type SendMessageInput,
+  type SendMessageMediaMutation,
+  type StoryThumbnailsQuery,
+} from '../support/generated/graphql.js';
+import * as subgraph from '../support/generated/chat-subgraph.js';
 import { errorCode, startChatFixture, type ChatFixture, type TestUser } from './chat-fixture.js';
-import { CREATE_CONVERSATION, type ConversationShape } from './operations.js';
 
-const SEND = /* GraphQL */ `
-  mutation ($input: SendMessageInput!) {
-    sendMessage(input: $input) {
-      id
-      seq
-      text
-      mediaIds
-    }
-  }
-`;
-const DELETE = `mutation($id: ID!, $forEveryone: Boolean) { deleteMessage(id: $id, forEveryone: $forEveryone) { id text mediaIds deletedAt } }`;
-const POST_STORY = `mutation($text: String, $mediaId: ID) { postStory(text: $text, mediaId: $mediaId) { id text mediaId } }`;
-const DELETE_STORY = `mutation($id: ID!) { deleteStory(id: $id) }`;
 const STORY_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Story { id mediaId } } }`;
 const SHARES = /* GraphQL */ `
   query ($r: [_Any!]!) {
@@ -39,22 +38,20 @@ const SHARES = /* GraphQL */ `
   }
 `;
 
-type Sent = { sendMessage: { id: string; seq: number; text: string | null; mediaIds: string[] } };
-
 interface MediaJob {
   id: string;
   data: { mediaIds: string[]; reason: string };
 }
 
 async function group(chat: ChatFixture, owner: TestUser, ...others: TestUser[]): Promise<string> {
-  const result = await chat.request<{ createConversation: ConversationShape }>(owner, CREATE_CONVERSATION, {
+  const result = await chat.request(owner, subgraph.CreateConversationDocument, {
     input: { kind: 'GROUP', memberIds: others.map((u) => u.id) },
   });
   return result.data!.createConversation.id;
 }
 
-function send(chat: ChatFixture, as: TestUser, input: Record<string, unknown>) {
-  return chat.request<Sent>(as, SEND, { input: { clientId: randomUUID(), ...input } });
+function send(chat: ChatFixture, as: TestUser, input: Omit<subgraph.SendMessageInput, 'clientId'>) {
+  return chat.request(as, subgraph.SendMessageMediaDocument, { input: { clientId: randomUUID(), ...input } });
 }
 
 function mediaJobs(chat: ChatFixture): Promise<MediaJob[]> {
@@ -104,7 +101,7 @@ describe('chat subgraph without a media subgraph', () => {
     const conversationId = await group(chat, alice, bob);
     const sent = await send(chat, alice, { conversationId, text: 'plain' });
 
-    const deleted = await chat.request<{ deleteMessage: { mediaIds: string[]; deletedAt: string | null } }>(alice, DELETE, {
+    const deleted = await chat.request(alice, subgraph.DeleteMessageMediaDocument, {
       id: sent.data!.sendMessage.id,
     });
 
@@ -116,10 +113,10 @@ describe('chat subgraph without a media subgraph', () => {
   it('refuses a story file with BAD_USER_INPUT, still posts text stories and deletes them without a media job', async () => {
     const { alice } = chat.users;
 
-    const refused = await chat.request(alice, POST_STORY, { mediaId: randomUUID() });
-    const empty = await chat.request(alice, POST_STORY, {});
-    const posted = await chat.request<{ postStory: { id: string; mediaId: string | null } }>(alice, POST_STORY, { text: 'hi' });
-    const deleted = await chat.request(alice, DELETE_STORY, { id: posted.data!.postStory.id });
+    const refused = await chat.request(alice, subgraph.PostStoryDocument, { mediaId: randomUUID() });
+    const empty = await chat.request(alice, subgraph.PostStoryDocument, {});
+    const posted = await chat.request(alice, subgraph.PostStoryDocument, { text: 'hi' });
+    const deleted = await chat.request(alice, subgraph.DeleteStoryDocument, { id: posted.data!.postStory.id });
 
     expect([errorCode(refused), errorCode(empty)]).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
     expect(posted.data!.postStory.mediaId).toBeNull();
@@ -164,9 +161,10 @@ describe('chat with the real media subgraph, through the router', () => {
     await stack?.close();
   });
 
-  const call = <T = Record<string, any>>(as: RouterUser, query: string, variables: Record<string, unknown> = {}) =>
-    graphql<T>(stack.url, query, variables, as.accessToken);
-  const sendAs = (as: RouterUser, input: Record<string, unknown>) => call<Sent>(as, SEND, { input: { clientId: randomUUID(), ...input } });
+  const call = <T, V>(as: RouterUser, document: TypedDocumentNode<T, V>, variables: NoInfer<V>) =>
+    graphql(stack.url, document, variables, as.accessToken);
+  const sendAs = (as: RouterUser, input: Omit<SendMessageInput, 'clientId'> & { clientId?: string }) =>
+    call(as, SendMessageMediaDocument, { input: { clientId: randomUUID(), ...input } });
   const groupOf = (owner: RouterUser, ...others: RouterUser[]) => chatAs(stack, owner).create('GROUP', others);
   const jobsFor = (id: string) =>
     stack.sql<MediaJob>(`select id::text, data from pgboss.job where name = 'media-delete' and id::text = $1`, [id]);
@@ -186,18 +184,14 @@ describe('chat with the real media subgraph, through the router', () => {
     const first = await sendAs(alice, { conversationId, clientId, mediaIds: files });
     const retry = await sendAs(alice, { conversationId, clientId, mediaIds: files });
     const captioned = await sendAs(alice, { conversationId, text: 'caption', mediaIds: [await media.readyImage(alice, conversationId)] });
-    const asBob = await call<{ message: { attachments: Array<{ id: string; kind: string; status: string }> } }>(
-      bob,
-      `query($id: ID!) { message(id: $id) { attachments { id kind status } } }`,
-      { id: first.data?.sendMessage.id },
-    );
+    const asBob = await call(bob, AttachmentStatusesDocument, { id: first.data!.sendMessage.id });
 
     expect(first.errors).toBeUndefined();
     expect(first.data!.sendMessage).toMatchObject({ seq: 1, text: null, mediaIds: files });
     expect(retry.data).toEqual(first.data);
     expect(captioned.errors).toBeUndefined();
     expect(captioned.data!.sendMessage).toMatchObject({ seq: 2, text: 'caption' });
-    expect(asBob.data!.message.attachments).toEqual([
+    expect(asBob.data!.message!.attachments).toEqual([
       { id: files[0], kind: 'IMAGE', status: 'READY' },
       { id: files[1], kind: 'VIDEO', status: 'PROCESSING' },
     ]);
@@ -233,7 +227,7 @@ describe('chat with the real media subgraph, through the router', () => {
       eleven,
       repeated: [ready, ready],
     };
-    const results: Array<GraphQLResponse<Sent>> = [];
+    const results: Array<GraphQLResponse<SendMessageMediaMutation>> = [];
     for (const mediaIds of Object.values(cases)) results.push(await sendAs(alice, { conversationId, text: 'x', mediaIds }));
 
     expect(results.map((r) => [routerErrorCode(r), r.errors?.[0]?.extensions?.field])).toEqual(
@@ -269,12 +263,12 @@ describe('chat with the real media subgraph, through the router', () => {
     const id = sent.data!.sendMessage.id;
     const filesBefore = await filesOf(files);
 
-    const hidden = await call(bob, DELETE, { id, forEveryone: false });
+    const hidden = await call(bob, DeleteMessageMediaDocument, { id, forEveryone: false });
     const jobsAfterHiding = await jobsFor(id);
     const filesAfterHiding = await filesOf(files);
     const rowsAfterHiding = await media.rows(files);
-    const deleted = await call<{ deleteMessage: { mediaIds: string[] } }>(alice, DELETE, { id });
-    const again = await call(alice, DELETE, { id });
+    const deleted = await call(alice, DeleteMessageMediaDocument, { id });
+    const again = await call(alice, DeleteMessageMediaDocument, { id });
 
     expect([hidden.errors, deleted.errors, again.errors]).toEqual([undefined, undefined, undefined]);
     expect(filesBefore.length).toBeGreaterThan(0);
@@ -291,9 +285,9 @@ describe('chat with the real media subgraph, through the router', () => {
     const conversationId = await groupOf(alice, bob);
     const file = await media.readyImage(alice, null);
 
-    const refused = await call(alice, POST_STORY, { mediaId: await media.image(alice, conversationId) });
-    const posted = await call<{ postStory: { id: string; text: string | null; mediaId: string } }>(alice, POST_STORY, { mediaId: file });
-    const reused = await call(alice, POST_STORY, { text: 'again', mediaId: file });
+    const refused = await call(alice, PostStoryDocument, { mediaId: await media.image(alice, conversationId) });
+    const posted = await call(alice, PostStoryDocument, { mediaId: file });
+    const reused = await call(alice, PostStoryDocument, { text: 'again', mediaId: file });
     const id = posted.data!.postStory.id;
     const [asContact, asStranger] = await Promise.all(
       [bob, carol].map((viewer) =>
@@ -303,7 +297,7 @@ describe('chat with the real media subgraph, through the router', () => {
       ),
     );
     const filesBefore = await media.storedFiles(file);
-    const deleted = await call(alice, DELETE_STORY, { id });
+    const deleted = await call(alice, DeleteStoryDocument, { id });
 
     expect([routerErrorCode(refused), routerErrorCode(reused)]).toEqual(['BAD_USER_INPUT', 'CONFLICT']);
     expect(asContact!.data!._entities).toEqual([{ id, mediaId: file }]);
@@ -319,20 +313,15 @@ describe('chat with the real media subgraph, through the router', () => {
   it('shows a story’s picture to people who share a conversation with its author, with a thumbnail that loads, and to no one else', async () => {
     await groupOf(alice, bob);
     const file = await media.image(alice, null);
-    const posted = await call<{ postStory: { id: string } }>(alice, POST_STORY, { text: 'sunset', mediaId: file });
+    const posted = await call(alice, PostStoryDocument, { text: 'sunset', mediaId: file });
     const id = posted.data!.postStory.id;
-    type Seen = {
-      id: string;
-      mediaId: string | null;
-      media: { id: string; status: string; variants: { thumbnail: string | null } } | null;
-    };
-    const STORIES = `query { stories { id mediaId media { id status variants { thumbnail } } } }`;
+    type Seen = StoryThumbnailsQuery['stories'][number];
 
     let bobsStory: Seen | undefined;
     await expect
       .poll(
         async () => {
-          const response = await call<{ stories: Seen[] }>(bob, STORIES);
+          const response = await call(bob, StoryThumbnailsDocument, {});
           expect(response.errors).toBeUndefined();
           bobsStory = response.data!.stories.find((story) => story.id === id);
           return bobsStory?.media?.status;
@@ -341,7 +330,7 @@ describe('chat with the real media subgraph, through the router', () => {
       )
       .toBe('READY');
     const thumbnail = await fetch(new URL(bobsStory!.media!.variants.thumbnail!, stack.origin));
-    const carolsStories = await call<{ stories: Seen[] }>(carol, STORIES);
+    const carolsStories = await call(carol, StoryThumbnailsDocument, {});
     const STORY_MEDIA = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Story { id media { id } } } }`;
     const representation = [{ __typename: 'Story', id, mediaId: file }];
     const [mediaForBob, mediaForCarol] = await Promise.all(

@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, startChatFixture, type ChatFixture, type SubscriptionProbe, type TestUser } from './chat-fixture.js';
-import { CREATE_CONVERSATION, SEND_MESSAGE, type ConversationShape, type MessageShape } from './operations.js';
+import {
+  CreateConversationDocument,
+  EditMessageDocument,
+  MessageUpdatedDocument,
+  RemoveMemberDocument,
+  SendMessageDocument,
+  type MessageUpdatedSubscription,
+  type SendMessageMutation,
+} from '../support/generated/chat-subgraph.js';
 
-type Updated = { messageUpdated: { id: string; conversationId: string; text: string | null } };
-
-const MESSAGE_UPDATED = /* GraphQL */ `
-  subscription ($conversationId: ID) {
-    messageUpdated(conversationId: $conversationId) {
-      id
-      conversationId
-      text
-    }
-  }
-`;
-const EDIT = `mutation($id: ID!, $text: String!) { editMessage(id: $id, text: $text) { id } }`;
-const REMOVE = `mutation($c: ID!, $u: ID!) { removeMember(conversationId: $c, userId: $u) { id } }`;
+type Updated = MessageUpdatedSubscription;
 
 /** The per-event membership check of messageUpdated, seen from the chat subgraph itself. */
 describe('chat subgraph: messageUpdated', () => {
@@ -30,14 +26,14 @@ describe('chat subgraph: messageUpdated', () => {
   });
 
   async function group(owner: TestUser, ...others: TestUser[]): Promise<string> {
-    const result = await chat.request<{ createConversation: ConversationShape }>(owner, CREATE_CONVERSATION, {
+    const result = await chat.request(owner, CreateConversationDocument, {
       input: { kind: 'GROUP', memberIds: others.map((u) => u.id) },
     });
     return result.data!.createConversation.id;
   }
 
-  async function send(as: TestUser, conversationId: string, clientId: string): Promise<MessageShape> {
-    const result = await chat.request<{ sendMessage: MessageShape }>(as, SEND_MESSAGE, {
+  async function send(as: TestUser, conversationId: string, clientId: string): Promise<SendMessageMutation['sendMessage']> {
+    const result = await chat.request(as, SendMessageDocument, {
       input: { conversationId, clientId, text: `text of ${clientId}` },
     });
     expect(result.errors).toBeUndefined();
@@ -45,7 +41,7 @@ describe('chat subgraph: messageUpdated', () => {
   }
 
   async function listen(as: TestUser, conversationId?: string): Promise<SubscriptionProbe<Updated>> {
-    const { probe, active } = chat.subscribe<Updated>(as, MESSAGE_UPDATED, conversationId ? { conversationId } : {}, 'messageUpdated');
+    const { probe, active } = chat.subscribe(as, MessageUpdatedDocument, conversationId ? { conversationId } : {}, 'messageUpdated');
     open.push(probe);
     await active;
     return probe;
@@ -58,11 +54,11 @@ describe('chat subgraph: messageUpdated', () => {
     const before = await send(alice, shared, 'removal-1');
     const probe = await listen(bob);
 
-    expect(errorCode(await chat.request(alice, REMOVE, { c: shared, u: bob.id }))).toBeNull();
+    expect(errorCode(await chat.request(alice, RemoveMemberDocument, { c: shared, u: bob.id }))).toBeNull();
     // Published for Bob's topic after he was removed: the per-event check must stop it.
     await chat.bus.publish(`messageUpdated:${bob.id}`, { id: before.id, conversationId: shared });
     const later = await send(alice, stillIn, 'removal-2');
-    await chat.request(alice, EDIT, { id: later.id, text: 'edited where bob still is' });
+    await chat.request(alice, EditMessageDocument, { id: later.id, text: 'edited where bob still is' });
 
     expect((await probe.next()).data!.messageUpdated).toEqual({ id: later.id, conversationId: stillIn, text: 'edited where bob still is' });
   });
@@ -75,8 +71,8 @@ describe('chat subgraph: messageUpdated', () => {
     const wanted = await send(alice, watched, 'filter-2');
     const probe = await listen(carol, watched);
 
-    await chat.request(alice, EDIT, { id: ignored.id, text: 'not watched' });
-    await chat.request(alice, EDIT, { id: wanted.id, text: 'watched' });
+    await chat.request(alice, EditMessageDocument, { id: ignored.id, text: 'not watched' });
+    await chat.request(alice, EditMessageDocument, { id: wanted.id, text: 'watched' });
 
     expect((await probe.next()).data!.messageUpdated).toEqual({ id: wanted.id, conversationId: watched, text: 'watched' });
   });
@@ -84,7 +80,7 @@ describe('chat subgraph: messageUpdated', () => {
   it('answers FORBIDDEN when a non-member subscribes to a conversation', async () => {
     const { alice, bob, dave } = chat.users;
     const conversationId = await group(alice, bob);
-    const { probe } = chat.subscribe<Updated>(dave, MESSAGE_UPDATED, { conversationId }, 'messageUpdated');
+    const { probe } = chat.subscribe(dave, MessageUpdatedDocument, { conversationId }, 'messageUpdated');
     open.push(probe);
     expect(errorCode(await probe.next())).toBe('FORBIDDEN');
     await probe.completed.promise;

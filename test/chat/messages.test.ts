@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, startChatFixture, type ChatFixture, type Result, type TestUser } from './chat-fixture.js';
 import {
-  CONVERSATION,
-  CREATE_CONVERSATION,
-  MESSAGE,
-  MESSAGES,
-  MESSAGES_SINCE,
-  SEND_MESSAGE,
-  type ConversationShape,
-  type MessageShape,
-  type PageShape,
-} from './operations.js';
+  ConversationDocument,
+  CreateConversationDocument,
+  MessageDocument,
+  MessagesDocument,
+  MessagesSinceDocument,
+  SendMessageDocument,
+  type MessagesQuery,
+  type MessagesQueryVariables,
+} from '../support/generated/chat-subgraph.js';
 
-type PageNode = { id: string; seq: number; text: string };
-type PageResult = Result<{ conversation: { messages: PageShape<PageNode> } }>;
+type PageResult = Result<MessagesQuery>;
+type Page = NonNullable<MessagesQuery['conversation']>['messages'];
 
 describe('chat subgraph: messages', () => {
   let chat: ChatFixture;
@@ -26,14 +25,14 @@ describe('chat subgraph: messages', () => {
   });
 
   async function group(owner: TestUser, ...others: TestUser[]): Promise<string> {
-    const result = await chat.request<{ createConversation: ConversationShape }>(owner, CREATE_CONVERSATION, {
+    const result = await chat.request(owner, CreateConversationDocument, {
       input: { kind: 'GROUP', memberIds: others.map((u) => u.id) },
     });
     return result.data!.createConversation.id;
   }
 
   function send(as: TestUser, conversationId: string, clientId: string, text: string | null = `text of ${clientId}`) {
-    return chat.request<{ sendMessage: MessageShape }>(as, SEND_MESSAGE, { input: { conversationId, clientId, text } });
+    return chat.request(as, SendMessageDocument, { input: { conversationId, clientId, text } });
   }
 
   async function storedCount(conversationId: string): Promise<{ messages: number; lastSeq: number }> {
@@ -113,16 +112,16 @@ describe('chat subgraph: messages', () => {
       for (let i = 1; i <= 120; i++) await send(i % 3 ? alice : bob, conversationId, `history-${i}`, `message ${i}`);
     });
 
-    function page(variables: Record<string, unknown>): Promise<PageResult> {
-      return chat.request(chat.users.bob, MESSAGES, { id: conversationId, ...variables });
+    function page(variables: Omit<MessagesQueryVariables, 'id'>): Promise<PageResult> {
+      return chat.request(chat.users.bob, MessagesDocument, { id: conversationId, ...variables });
     }
 
     it('pages backwards from the newest, 50 at a time, each message once and in order', async () => {
-      const pages: Array<PageShape<PageNode>> = [];
+      const pages: Array<Page> = [];
       let before: string | null = null;
       do {
         const result: PageResult = await page({ first: 50, before });
-        const current = result.data!.conversation.messages;
+        const current = result.data!.conversation!.messages;
         pages.push(current);
         before = current.pageInfo.hasPreviousPage ? current.pageInfo.startCursor : null;
       } while (before);
@@ -140,13 +139,11 @@ describe('chat subgraph: messages', () => {
     });
 
     it('pages forwards from the oldest, 50 at a time, each message once and in order', async () => {
-      const newest70 = (await page({ first: 70 })).data!.conversation.messages;
-      const pages: Array<PageShape<PageNode>> = [
-        (await page({ first: 50, before: newest70.pageInfo.startCursor })).data!.conversation.messages,
-      ];
+      const newest70 = (await page({ first: 70 })).data!.conversation!.messages;
+      const pages: Array<Page> = [(await page({ first: 50, before: newest70.pageInfo.startCursor })).data!.conversation!.messages];
       while (pages.at(-1)!.pageInfo.hasNextPage) {
         const result: PageResult = await page({ first: 50, after: pages.at(-1)!.pageInfo.endCursor });
-        pages.push(result.data!.conversation.messages);
+        pages.push(result.data!.conversation!.messages);
       }
 
       expect(pages.map((p) => p.edges.map((e) => e.node.seq))).toEqual([range(1, 50), range(51, 100), range(101, 120)]);
@@ -158,12 +155,12 @@ describe('chat subgraph: messages', () => {
     });
 
     it('answers an empty page past either end with the flags still right', async () => {
-      const newest = (await page({ first: 1 })).data!.conversation.messages;
-      const oldest = (await page({ first: 100, before: (await page({ first: 20 })).data!.conversation.messages.pageInfo.startCursor }))
-        .data!.conversation.messages;
+      const newest = (await page({ first: 1 })).data!.conversation!.messages;
+      const oldest = (await page({ first: 100, before: (await page({ first: 20 })).data!.conversation!.messages.pageInfo.startCursor }))
+        .data!.conversation!.messages;
 
-      const afterNewest = (await page({ after: newest.pageInfo.endCursor })).data!.conversation.messages;
-      const beforeOldest = (await page({ before: oldest.pageInfo.startCursor })).data!.conversation.messages;
+      const afterNewest = (await page({ after: newest.pageInfo.endCursor })).data!.conversation!.messages;
+      const beforeOldest = (await page({ before: oldest.pageInfo.startCursor })).data!.conversation!.messages;
 
       expect(oldest.edges[0]!.node.seq).toBe(1);
       expect(afterNewest).toEqual({
@@ -177,7 +174,7 @@ describe('chat subgraph: messages', () => {
     });
 
     it('rejects a page size outside 1–100, both cursors at once and a malformed cursor with BAD_USER_INPUT', async () => {
-      const cursor = (await page({ first: 1 })).data!.conversation.messages.pageInfo.startCursor;
+      const cursor = (await page({ first: 1 })).data!.conversation!.messages.pageInfo.startCursor;
 
       const results = await Promise.all([
         page({ first: 101 }),
@@ -192,7 +189,7 @@ describe('chat subgraph: messages', () => {
 
     it('returns exactly the messages after afterSeq from messagesSince, ascending', async () => {
       const since = (afterSeq: number, first?: number) =>
-        chat.request<{ messagesSince: PageNode[] }>(chat.users.alice, MESSAGES_SINCE, { conversationId, afterSeq, first });
+        chat.request(chat.users.alice, MessagesSinceDocument, { conversationId, afterSeq, first });
 
       const missed = await since(113);
       const capped = await since(0, 7);
@@ -210,10 +207,10 @@ describe('chat subgraph: messages', () => {
     });
 
     it('shows the newest message as lastMessage', async () => {
-      const result = await chat.request<{ conversation: ConversationShape }>(chat.users.alice, CONVERSATION, { id: conversationId });
+      const result = await chat.request(chat.users.alice, ConversationDocument, { id: conversationId });
 
       expect(result.data!.conversation).toMatchObject({ lastSeq: 120, lastMessage: { seq: 120 } });
-      expect(result.data!.conversation.lastMessageAt).toEqual(expect.any(String));
+      expect(result.data!.conversation!.lastMessageAt).toEqual(expect.any(String));
     });
   });
 
@@ -244,17 +241,17 @@ describe('chat subgraph: messages', () => {
     const messageId = sent.data!.sendMessage.id;
 
     const results = await Promise.all([
-      chat.request(dave, CONVERSATION, { id: conversationId }),
-      chat.request(dave, MESSAGE, { id: messageId }),
-      chat.request(dave, MESSAGES, { id: conversationId }),
-      chat.request(dave, MESSAGES_SINCE, { conversationId, afterSeq: 0 }),
+      chat.request(dave, ConversationDocument, { id: conversationId }),
+      chat.request(dave, MessageDocument, { id: messageId }),
+      chat.request(dave, MessagesDocument, { id: conversationId }),
+      chat.request(dave, MessagesSinceDocument, { conversationId, afterSeq: 0 }),
       send(dave, conversationId, 'intruder-1', 'let me in'),
     ]);
 
     expect(results.map(errorCode)).toEqual(results.map(() => 'FORBIDDEN'));
     expect(JSON.stringify(results)).not.toContain('secret');
     expect(await storedCount(conversationId)).toEqual({ messages: 1, lastSeq: 1 });
-    const asMember = await chat.request<{ message: { id: string; text: string; conversation: { id: string } } }>(alice, MESSAGE, {
+    const asMember = await chat.request(alice, MessageDocument, {
       id: messageId,
     });
     expect(asMember.data!.message).toEqual({ id: messageId, seq: 1, text: 'secret', conversation: { id: conversationId } });
@@ -265,9 +262,9 @@ describe('chat subgraph: messages', () => {
     const missing = '00000000-0000-4000-8000-000000000000';
 
     const results = await Promise.all([
-      chat.request(alice, MESSAGE, { id: missing }),
-      chat.request(alice, MESSAGE, { id: 'nope' }),
-      chat.request(alice, MESSAGES_SINCE, { conversationId: missing, afterSeq: 0 }),
+      chat.request(alice, MessageDocument, { id: missing }),
+      chat.request(alice, MessageDocument, { id: 'nope' }),
+      chat.request(alice, MessagesSinceDocument, { conversationId: missing, afterSeq: 0 }),
       send(alice, missing, 'nowhere-1'),
     ]);
 

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, startChatFixture, type ChatFixture, type SubscriptionProbe, type TestUser } from './chat-fixture.js';
-import { CREATE_CONVERSATION, MESSAGE_ADDED, SEND_MESSAGE, type ConversationShape, type MessageShape } from './operations.js';
+import {
+  CreateConversationDocument,
+  MessageAddedDocument,
+  SendMessageDocument,
+  type MessageAddedSubscription,
+  type SendMessageMutation,
+} from '../support/generated/chat-subgraph.js';
 
-type Added = { messageAdded: MessageShape };
+type Added = MessageAddedSubscription;
+type Sent = SendMessageMutation['sendMessage'];
 
 describe('chat subgraph: messageAdded', () => {
   let chat: ChatFixture;
@@ -17,21 +24,21 @@ describe('chat subgraph: messageAdded', () => {
   });
 
   async function group(owner: TestUser, ...others: TestUser[]): Promise<string> {
-    const result = await chat.request<{ createConversation: ConversationShape }>(owner, CREATE_CONVERSATION, {
+    const result = await chat.request(owner, CreateConversationDocument, {
       input: { kind: 'GROUP', memberIds: others.map((u) => u.id) },
     });
     return result.data!.createConversation.id;
   }
 
-  async function send(as: TestUser, conversationId: string, clientId: string, text = `text of ${clientId}`): Promise<MessageShape> {
-    const result = await chat.request<{ sendMessage: MessageShape }>(as, SEND_MESSAGE, { input: { conversationId, clientId, text } });
+  async function send(as: TestUser, conversationId: string, clientId: string, text = `text of ${clientId}`): Promise<Sent> {
+    const result = await chat.request(as, SendMessageDocument, { input: { conversationId, clientId, text } });
     expect(result.errors).toBeUndefined();
     return result.data!.sendMessage;
   }
 
   /** Subscribes and waits until the server listens, so nothing sent afterwards can be missed. */
   async function listen(as: TestUser, conversationId?: string): Promise<SubscriptionProbe<Added>> {
-    const { probe, active } = chat.subscribe<Added>(as, MESSAGE_ADDED, conversationId ? { conversationId } : {});
+    const { probe, active } = chat.subscribe(as, MessageAddedDocument, conversationId ? { conversationId } : {});
     open.push(probe);
     await active;
     return probe;
@@ -94,8 +101,8 @@ describe('chat subgraph: messageAdded', () => {
     const { alice, bob, dave } = chat.users;
     const conversationId = await group(alice, bob);
 
-    const forbidden = chat.subscribe<Added>(dave, MESSAGE_ADDED, { conversationId }).probe;
-    const missing = chat.subscribe<Added>(dave, MESSAGE_ADDED, { conversationId: '00000000-0000-4000-8000-000000000000' }).probe;
+    const forbidden = chat.subscribe(dave, MessageAddedDocument, { conversationId }).probe;
+    const missing = chat.subscribe(dave, MessageAddedDocument, { conversationId: '00000000-0000-4000-8000-000000000000' }).probe;
     open.push(forbidden, missing);
 
     expect(errorCode(await forbidden.next())).toBe('FORBIDDEN');

@@ -1,53 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
-import { errorCode, graphql, subscribe, wsClient, type GraphQLResponse, type TestUser } from '../support/graphql.js';
+import {
+  CreateUploadDocument,
+  MediaProcessedDocument,
+  type CreateUploadInput,
+  type CreateUploadMutation,
+  type MediaViewFragment,
+} from '../support/generated/graphql.js';
+import { caller, errorCode, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import type { Stack } from '../support/stack.js';
 
-export const MEDIA_FIELDS = /* GraphQL */ `
-  id
-  kind
-  status
-  mimeType
-  filename
-  bytes
-  width
-  height
-  durationSeconds
-  conversationId
-  error
-  url
-  urlsExpireAt
-  uploader { id }
-  variants { thumbnail preview poster animatedPreview mp4 hls dash audio }
-`;
+/** What the media tests read about a file (the MediaView fragment in test/graphql/fragments.graphql). */
+export type MediaView = MediaViewFragment;
 
-export interface MediaView {
-  id: string;
-  kind: 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT';
-  status: 'UPLOADING' | 'PROCESSING' | 'READY' | 'FAILED';
-  mimeType: string;
-  filename: string | null;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  durationSeconds: number | null;
-  conversationId: string | null;
-  error: string | null;
-  url: string | null;
-  urlsExpireAt: string | null;
-  uploader: { id: string };
-  variants: Record<'thumbnail' | 'preview' | 'poster' | 'animatedPreview' | 'mp4' | 'hls' | 'dash' | 'audio', string | null>;
-}
-
-export interface Ticket {
-  media: MediaView;
-  uploadUrl: string;
-  fields: Record<string, string>;
-  expiresAt: string;
-  maxBytes: number;
-}
-
-const CREATE_UPLOAD = `mutation($input: CreateUploadInput!) { createUpload(input: $input) { media { ${MEDIA_FIELDS} } uploadUrl fields expiresAt maxBytes } }`;
+/** An upload ticket as createUpload hands it out; `fields`, JSON in the schema, are the upload form's string fields. */
+export type Ticket = Omit<CreateUploadMutation['createUpload'], 'fields'> & { fields: Record<string, string> };
 
 /** What the upload endpoint answered. */
 export interface UploadAnswer {
@@ -60,22 +27,16 @@ export type RouterEndpoints = Pick<Stack, 'url' | 'origin'>;
 
 /** Upload operations as one signed-in user performs them through the router, as the web client does. */
 export function mediaAs(stack: RouterEndpoints, user: TestUser) {
-  const ask = <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) =>
-    graphql<T>(stack.url, query, variables, user.accessToken);
+  const ask = caller(stack.url, user.accessToken);
   return {
     ask,
-    createUpload(input: {
-      conversationId?: string | null;
-      filename: string;
-      mimeType: string;
-      bytes: number;
-    }): Promise<GraphQLResponse<{ createUpload: Ticket }>> {
-      return ask<{ createUpload: Ticket }>(CREATE_UPLOAD, { input });
+    createUpload(input: CreateUploadInput) {
+      return ask(CreateUploadDocument, { input });
     },
-    async ticket(input: { conversationId?: string | null; filename: string; mimeType: string; bytes: number }): Promise<Ticket> {
+    async ticket(input: CreateUploadInput): Promise<Ticket> {
       const response = await this.createUpload(input);
       if (!response.data?.createUpload) throw new Error(`createUpload failed (${errorCode(response)}): ${JSON.stringify(response.errors)}`);
-      return response.data.createUpload;
+      return response.data.createUpload as Ticket;
     },
     /** Uploads a whole file to a ticket, or one chunk of it when `range` is given. */
     post: (ticket: Ticket, bytes: Uint8Array, options: { filename?: string; range?: [number, number, number]; uploadId?: string } = {}) =>
@@ -122,13 +83,7 @@ export async function postUpload(
 export async function listenForProcessed(stack: Stack, user: TestUser, conversationId: string) {
   const client = wsClient(stack.wsUrl, user.accessToken);
   const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
-  const events = subscribe<{ mediaProcessed: MediaView }>(
-    client,
-    `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`,
-    {
-      c: conversationId,
-    },
-  );
+  const events = subscribe(client, MediaProcessedDocument, { c: conversationId });
   await ready;
   return {
     /** The next event for `mediaId` (others are skipped). */

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MuteConversationDocument,
+  MuteStateDocument,
+  MyPushSubscriptionsDocument,
+  NotificationSettingsDocument,
+  UnmuteConversationDocument,
+  UnregisterPushSubscriptionDocument,
+  UpdateNotificationSettingsDocument,
+  VapidPublicKeyDocument,
+  type PushSubscriptionInput,
+} from '../support/generated/graphql.js';
 import { errorCode, graphql, type TestUser } from '../support/graphql.js';
 import { REGISTER, startNotificationsFixture, type NotificationsFixture } from './fixture.js';
 
@@ -16,25 +27,14 @@ afterAll(async () => {
   await f?.close();
 });
 
-const MINE = `{ pushSubscriptions { id endpoint createdAt userAgent } }`;
-const MUTE = `mutation($id: ID!, $until: DateTime) { muteConversation(conversationId: $id, until: $until) }`;
-const MUTE_STATE = `query($id: ID!) { conversation(id: $id) { id muted mutedUntil } }`;
-
-function register(user: TestUser | null, input: Record<string, unknown>) {
+function register(user: TestUser | null, input: PushSubscriptionInput) {
   return graphql(f.stack.url, REGISTER, { input }, user?.accessToken);
 }
 
 describe('push subscriptions', () => {
   it('hands out the VAPID public key browsers subscribe with', async () => {
-    const response = await graphql(
-      f.stack.url,
-      `
-        {
-          vapidPublicKey
-        }
-      `,
-    );
-    const key = Buffer.from(response.data!.vapidPublicKey as string, 'base64url');
+    const response = await graphql(f.stack.url, VapidPublicKeyDocument, {});
+    const key = Buffer.from(response.data!.vapidPublicKey, 'base64url');
     expect(key).toHaveLength(65);
     expect(key[0]).toBe(4);
   });
@@ -48,9 +48,9 @@ describe('push subscriptions', () => {
       endpoint: browser.endpoint,
       createdAt: expect.any(String),
     });
-    const mine = await graphql(f.stack.url, MINE, {}, carol.accessToken);
+    const mine = await graphql(f.stack.url, MyPushSubscriptionsDocument, {}, carol.accessToken);
     expect(mine.data?.pushSubscriptions).toEqual([{ ...registered.data!.registerPushSubscription, userAgent: 'Firefox on Linux' }]);
-    const others = await graphql(f.stack.url, MINE, {}, bob.accessToken);
+    const others = await graphql(f.stack.url, MyPushSubscriptionsDocument, {}, bob.accessToken);
     expect(others.data?.pushSubscriptions).not.toContainEqual(expect.objectContaining({ endpoint: browser.endpoint }));
   });
 
@@ -66,7 +66,7 @@ describe('push subscriptions', () => {
     expect(moved.data?.registerPushSubscription.id).toBe(first.data?.registerPushSubscription.id);
     const rows = await f.sql(`select user_id, p256dh, auth from notifications.push_subscription where endpoint = $1`, [browser.endpoint]);
     expect(rows).toEqual([{ user_id: bob.id, p256dh: newKeys.p256dh, auth: newKeys.auth }]);
-    const alices = await graphql(f.stack.url, MINE, {}, alice.accessToken);
+    const alices = await graphql(f.stack.url, MyPushSubscriptionsDocument, {}, alice.accessToken);
     expect(alices.data?.pushSubscriptions).not.toContainEqual(expect.objectContaining({ endpoint: browser.endpoint }));
   });
 
@@ -74,7 +74,7 @@ describe('push subscriptions', () => {
     const dave = await f.user('dave');
     const good = f.push.subscription();
     const key = (bytes: number, first = 4) => Buffer.concat([Buffer.from([first]), randomBytes(bytes - 1)]).toString('base64url');
-    const cases: Array<[string, Record<string, unknown>]> = [
+    const cases: Array<[string, PushSubscriptionInput]> = [
       ['not a URL', { endpoint: 'push service please', keys: good.keys }],
       ['not https', { endpoint: good.endpoint.replace('https:', 'http:'), keys: good.keys }],
       ['credentials in the URL', { endpoint: good.endpoint.replace('https://', 'https://user:pw@'), keys: good.keys }],
@@ -93,7 +93,7 @@ describe('push subscriptions', () => {
       expect(errorCode(response), what).toBe('BAD_USER_INPUT');
       expect(response.errors?.[0]?.message.length, what).toBeGreaterThan(10);
     }
-    expect((await graphql(f.stack.url, MINE, {}, dave.accessToken)).data?.pushSubscriptions).toEqual([]);
+    expect((await graphql(f.stack.url, MyPushSubscriptionsDocument, {}, dave.accessToken)).data?.pushSubscriptions).toEqual([]);
     expect(await f.sql(`select 1 from notifications.push_subscription where user_id = $1`, [dave.id])).toEqual([]);
   });
 
@@ -105,12 +105,11 @@ describe('push subscriptions', () => {
   it('unregisters the viewer’s own subscription only', async () => {
     const browser = f.push.subscription();
     await register(alice, { endpoint: browser.endpoint, keys: browser.keys });
-    const UNREGISTER = `mutation($endpoint: String!) { unregisterPushSubscription(endpoint: $endpoint) }`;
-    const byBob = await graphql(f.stack.url, UNREGISTER, { endpoint: browser.endpoint }, bob.accessToken);
+    const byBob = await graphql(f.stack.url, UnregisterPushSubscriptionDocument, { endpoint: browser.endpoint }, bob.accessToken);
     expect(byBob.data?.unregisterPushSubscription).toBe(false);
-    const byAlice = await graphql(f.stack.url, UNREGISTER, { endpoint: browser.endpoint }, alice.accessToken);
+    const byAlice = await graphql(f.stack.url, UnregisterPushSubscriptionDocument, { endpoint: browser.endpoint }, alice.accessToken);
     expect(byAlice.data?.unregisterPushSubscription).toBe(true);
-    const again = await graphql(f.stack.url, UNREGISTER, { endpoint: browser.endpoint }, alice.accessToken);
+    const again = await graphql(f.stack.url, UnregisterPushSubscriptionDocument, { endpoint: browser.endpoint }, alice.accessToken);
     expect(again.data?.unregisterPushSubscription).toBe(false);
     expect(await f.sql(`select 1 from notifications.push_subscription where endpoint = $1`, [browser.endpoint])).toEqual([]);
   });
@@ -124,36 +123,33 @@ describe('muting', () => {
   });
 
   it('mutes until unmuted, and shows it on the conversation', async () => {
-    expect((await graphql(f.stack.url, MUTE_STATE, { id: conversationId }, bob.accessToken)).data?.conversation).toEqual({
+    expect((await graphql(f.stack.url, MuteStateDocument, { id: conversationId }, bob.accessToken)).data?.conversation).toEqual({
       id: conversationId,
       muted: false,
       mutedUntil: null,
     });
-    expect((await graphql(f.stack.url, MUTE, { id: conversationId }, bob.accessToken)).data?.muteConversation).toBe(true);
-    expect((await graphql(f.stack.url, MUTE_STATE, { id: conversationId }, bob.accessToken)).data?.conversation).toMatchObject({
+    expect((await graphql(f.stack.url, MuteConversationDocument, { id: conversationId }, bob.accessToken)).data?.muteConversation).toBe(
+      true,
+    );
+    expect((await graphql(f.stack.url, MuteStateDocument, { id: conversationId }, bob.accessToken)).data?.conversation).toMatchObject({
       muted: true,
       mutedUntil: null,
     });
     // Only bob's: alice's view of the same conversation is unaffected.
-    expect((await graphql(f.stack.url, MUTE_STATE, { id: conversationId }, alice.accessToken)).data?.conversation.muted).toBe(false);
-    const unmuted = await graphql(
-      f.stack.url,
-      `
-        mutation ($id: ID!) {
-          unmuteConversation(conversationId: $id)
-        }
-      `,
-      { id: conversationId },
-      bob.accessToken,
+    expect((await graphql(f.stack.url, MuteStateDocument, { id: conversationId }, alice.accessToken)).data?.conversation?.muted).toBe(
+      false,
     );
+    const unmuted = await graphql(f.stack.url, UnmuteConversationDocument, { id: conversationId }, bob.accessToken);
     expect(unmuted.data?.unmuteConversation).toBe(true);
-    expect((await graphql(f.stack.url, MUTE_STATE, { id: conversationId }, bob.accessToken)).data?.conversation.muted).toBe(false);
+    expect((await graphql(f.stack.url, MuteStateDocument, { id: conversationId }, bob.accessToken)).data?.conversation?.muted).toBe(false);
   });
 
   it('mutes until a given time', async () => {
     const until = new Date(Date.now() + 3_600_000).toISOString();
-    expect((await graphql(f.stack.url, MUTE, { id: conversationId, until }, bob.accessToken)).data?.muteConversation).toBe(true);
-    expect((await graphql(f.stack.url, MUTE_STATE, { id: conversationId }, bob.accessToken)).data?.conversation).toMatchObject({
+    expect(
+      (await graphql(f.stack.url, MuteConversationDocument, { id: conversationId, until }, bob.accessToken)).data?.muteConversation,
+    ).toBe(true);
+    expect((await graphql(f.stack.url, MuteStateDocument, { id: conversationId }, bob.accessToken)).data?.conversation).toMatchObject({
       muted: true,
       mutedUntil: until,
     });
@@ -161,32 +157,32 @@ describe('muting', () => {
 
   it('refuses an end in the past with BAD_USER_INPUT', async () => {
     const until = new Date(Date.now() - 1000).toISOString();
-    expect(errorCode(await graphql(f.stack.url, MUTE, { id: conversationId, until }, bob.accessToken))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await graphql(f.stack.url, MuteConversationDocument, { id: conversationId, until }, bob.accessToken))).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 
   it('refuses a conversation the viewer is not in, or that does not exist, with FORBIDDEN', async () => {
     const stranger = await f.user('stranger');
-    expect(errorCode(await graphql(f.stack.url, MUTE, { id: conversationId }, stranger.accessToken))).toBe('FORBIDDEN');
-    expect(errorCode(await graphql(f.stack.url, MUTE, { id: 'no-such-conversation' }, stranger.accessToken))).toBe('FORBIDDEN');
+    expect(errorCode(await graphql(f.stack.url, MuteConversationDocument, { id: conversationId }, stranger.accessToken))).toBe('FORBIDDEN');
+    expect(errorCode(await graphql(f.stack.url, MuteConversationDocument, { id: 'no-such-conversation' }, stranger.accessToken))).toBe(
+      'FORBIDDEN',
+    );
     expect(await f.sql(`select 1 from notifications.conversation_mute where user_id = $1`, [stranger.id])).toEqual([]);
   });
 });
 
 describe('settings', () => {
-  const SETTINGS = `{ notificationSettings { showPreviews notifyMentionsWhenMuted } }`;
-  const UPDATE = `mutation($input: UpdateNotificationSettingsInput!) {
-    updateNotificationSettings(input: $input) { showPreviews notifyMentionsWhenMuted } }`;
-
   it('starts with previews on and mentions silenced by a mute, and changes only what is given', async () => {
     const erin = await f.user('erin');
-    expect((await graphql(f.stack.url, SETTINGS, {}, erin.accessToken)).data?.notificationSettings).toEqual({
+    expect((await graphql(f.stack.url, NotificationSettingsDocument, {}, erin.accessToken)).data?.notificationSettings).toEqual({
       showPreviews: true,
       notifyMentionsWhenMuted: false,
     });
-    await graphql(f.stack.url, UPDATE, { input: { notifyMentionsWhenMuted: true } }, erin.accessToken);
-    const updated = await graphql(f.stack.url, UPDATE, { input: { showPreviews: false } }, erin.accessToken);
+    await graphql(f.stack.url, UpdateNotificationSettingsDocument, { input: { notifyMentionsWhenMuted: true } }, erin.accessToken);
+    const updated = await graphql(f.stack.url, UpdateNotificationSettingsDocument, { input: { showPreviews: false } }, erin.accessToken);
     expect(updated.data?.updateNotificationSettings).toEqual({ showPreviews: false, notifyMentionsWhenMuted: true });
-    expect((await graphql(f.stack.url, SETTINGS, {}, erin.accessToken)).data?.notificationSettings).toEqual({
+    expect((await graphql(f.stack.url, NotificationSettingsDocument, {}, erin.accessToken)).data?.notificationSettings).toEqual({
       showPreviews: false,
       notifyMentionsWhenMuted: true,
     });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { NotificationsOptions } from '@chirpchat/notifications';
 import { waitUntil } from '../support/async.js';
+import { CreateConversationIdDocument, RegisterPushSubscriptionDocument, SendMessageSeqDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { LoopbackPushService, type TestSubscription } from './push-service.js';
@@ -29,9 +30,8 @@ export interface NotificationsFixture {
   close(): Promise<void>;
 }
 
-export const REGISTER = `mutation($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { id endpoint createdAt } }`;
-const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq } }`;
-const CREATE = `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`;
+/** registerPushSubscription, for the tests that register a browser themselves. */
+export const REGISTER = RegisterPushSubscriptionDocument;
 
 let clientIds = 0;
 
@@ -86,13 +86,13 @@ export async function startNotificationsFixture(overrides: Partial<Notifications
     },
     async conversation(owner, members, kind = 'GROUP', title = kind === 'GROUP' ? 'Team' : null) {
       const input = { kind, title, memberIds: members.map((member) => member.id) };
-      const response = await graphql(stack.url, CREATE, { input }, owner.accessToken);
+      const response = await graphql(stack.url, CreateConversationIdDocument, { input }, owner.accessToken);
       if (!response.data) throw new Error(`createConversation failed: ${JSON.stringify(response.errors)}`);
       return response.data.createConversation.id;
     },
     async send(from, conversationId, text) {
       const input = { conversationId, clientId: `n-${process.pid}-${clientIds++}`, text };
-      const response = await graphql(stack.url, SEND, { input }, from.accessToken);
+      const response = await graphql(stack.url, SendMessageSeqDocument, { input }, from.accessToken);
       if (!response.data) throw new Error(`sendMessage failed: ${JSON.stringify(response.errors)}`);
       return response.data.sendMessage;
     },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { makeTempDir, makeAudio, makeMp4, makePng } from '../media/fixtures.js';
-import { MEDIA_FIELDS, absolute, mediaAs, type MediaView } from '../media/media-client.js';
+import { absolute, mediaAs, type MediaView } from '../media/media-client.js';
 import {
   launchChromium,
   loadedWidth,
@@ -15,6 +15,16 @@ import {
   sendWithEnter,
   type BrowserPerson,
 } from '../support/browser.js';
+import {
+  CreateDirectConversationDocument,
+  LiveMessagesDocument,
+  MediaProcessedDocument,
+  MessageAttachmentsDocument,
+  SendMessageIdDocument,
+  SendMessageSeqDocument,
+  type LiveMessagesSubscription,
+  type MediaProcessedSubscription,
+} from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient, type Subscription, type TestUser } from '../support/graphql.js';
 import { startProduct, type StartedProduct } from './npm-start.js';
 
@@ -56,13 +66,7 @@ describe('npm start on the embedded defaults', () => {
     const bob = await registerUser(product.url, 'bob');
     const conversationId = await directChat(product, alice, bob);
     const client = wsClient(product.wsUrl, bob.accessToken);
-    const live = subscribe<LiveMessage>(
-      client,
-      `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`,
-      {
-        id: conversationId,
-      },
-    );
+    const live = subscribe(client, LiveMessagesDocument, { c: conversationId });
     const first = await firstLiveMessage(product, alice, conversationId, live);
     expect(first.sender.displayName).toBe(alice.displayName);
     // From the first event on, every message arrives once and in order, up to one sent last.
@@ -80,7 +84,7 @@ describe('npm start on the embedded defaults', () => {
     let bob: TestUser;
     let conversationId: string;
     let bobsSocket: ReturnType<typeof wsClient>;
-    let processed: Subscription<{ mediaProcessed: MediaView }>;
+    let processed: Subscription<MediaProcessedSubscription>;
     const ready = new Map<string, MediaView>();
 
     beforeAll(async () => {
@@ -95,16 +99,8 @@ describe('npm start on the embedded defaults', () => {
       conversationId = await directChat(product, alice, bob);
       // Bob listens for processed files as his client does; a live message on the same socket shows it is up.
       bobsSocket = wsClient(product.wsUrl, bob.accessToken);
-      processed = subscribe(bobsSocket, `subscription($c: ID) { mediaProcessed(conversationId: $c) { ${MEDIA_FIELDS} } }`, {
-        c: conversationId,
-      });
-      const messages = subscribe<LiveMessage>(
-        bobsSocket,
-        `subscription($c: ID) { messageAdded(conversationId: $c) { seq text sender { displayName } } }`,
-        {
-          c: conversationId,
-        },
-      );
+      processed = subscribe(bobsSocket, MediaProcessedDocument, { c: conversationId });
+      const messages = subscribe(bobsSocket, LiveMessagesDocument, { c: conversationId });
       await firstLiveMessage(product, alice, conversationId, messages);
       await messages.close();
     }, 60_000);
@@ -144,14 +140,8 @@ describe('npm start on the embedded defaults', () => {
       });
       const sent = await graphql(
         product.url,
-        `
-          mutation ($i: SendMessageInput!) {
-            sendMessage(input: $i) {
-              id
-            }
-          }
-        `,
-        { i: { conversationId, clientId: 'with-files', text: 'Three files', mediaIds: [photo, clip, voice] } },
+        SendMessageIdDocument,
+        { input: { conversationId, clientId: 'with-files', text: 'Three files', mediaIds: [photo, clip, voice] } },
         alice.accessToken,
       );
       expect(sent.errors).toBeUndefined();
@@ -159,14 +149,9 @@ describe('npm start on the embedded defaults', () => {
       for (const id of [photo, clip, voice]) expect((await processedFor(id)).status).toBe('READY');
 
       // Bob reads the message as his client does, with fresh signed URLs.
-      const read = await graphql<{ message: { attachments: MediaView[] } }>(
-        product.url,
-        `query($id: ID!) { message(id: $id) { attachments { ${MEDIA_FIELDS} } } }`,
-        { id: sent.data!.sendMessage.id },
-        bob.accessToken,
-      );
+      const read = await graphql(product.url, MessageAttachmentsDocument, { id: sent.data!.sendMessage.id }, bob.accessToken);
       expect(read.errors).toBeUndefined();
-      const byId = new Map(read.data!.message.attachments.map((media) => [media.id, media]));
+      const byId = new Map(read.data!.message!.attachments.map((media) => [media.id, media]));
       const expected: Array<[string, Record<string, string>]> = [
         [photo, { url: 'png', thumbnail: 'jpeg', preview: 'webp' }],
         [clip, { url: 'mp4', mp4: 'mp4', hls: 'm3u8', poster: 'jpeg', thumbnail: 'jpeg', animatedPreview: 'mp4' }],
@@ -273,40 +258,14 @@ describe('npm start on the embedded defaults', () => {
 
 /** Opens a direct conversation between the two; returns its id. */
 async function directChat(product: StartedProduct, from: TestUser, to: TestUser): Promise<string> {
-  const created = await graphql(
-    product.url,
-    `
-      mutation ($peer: ID!) {
-        createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-          id
-        }
-      }
-    `,
-    { peer: to.id },
-    from.accessToken,
-  );
-  return created.data!.createConversation.id as string;
+  const created = await graphql(product.url, CreateDirectConversationDocument, { peer: to.id }, from.accessToken);
+  return created.data!.createConversation.id;
 }
 
 async function send(product: StartedProduct, from: TestUser, conversationId: string, clientId: string, text: string) {
-  const sent = await graphql(
-    product.url,
-    `
-      mutation ($i: SendMessageInput!) {
-        sendMessage(input: $i) {
-          seq
-        }
-      }
-    `,
-    { i: { conversationId, clientId, text } },
-    from.accessToken,
-  );
+  const sent = await graphql(product.url, SendMessageSeqDocument, { input: { conversationId, clientId, text } }, from.accessToken);
   if (!sent.data) throw new Error(`sendMessage failed: ${JSON.stringify(sent.errors)}`);
-  return sent.data.sendMessage as { seq: number };
-}
-
-interface LiveMessage {
-  messageAdded: { seq: number; text: string; sender: { displayName: string } };
+  return sent.data.sendMessage;
 }
 
 /**
@@ -317,8 +276,8 @@ async function firstLiveMessage(
   product: StartedProduct,
   from: TestUser,
   conversationId: string,
-  live: Subscription<LiveMessage>,
-): Promise<LiveMessage['messageAdded']> {
+  live: Subscription<LiveMessagesSubscription>,
+): Promise<LiveMessagesSubscription['messageAdded']> {
   for (let n = 1; n <= 50; n++) {
     await send(product, from, conversationId, `warm-up-${n}-${Date.now()}`, `hello ${n}`);
     const event = await live.next(200).catch(() => undefined);

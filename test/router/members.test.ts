@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatAs, MESSAGE_FIELDS, rolesOf } from '../support/chat.js';
+import { chatAs, rolesOf } from '../support/chat.js';
+import {
+  AddMembersDocument,
+  AddReactionCountsDocument,
+  EditMessageTextDocument,
+  LeaveConversationDocument,
+  MessageAddedTextDocument,
+  MessageIdsSinceDocument,
+  MessageUpdatedTextDocument,
+  MessagesSinceViewDocument,
+  RemoveMemberDocument,
+  SearchMessageIdsDocument,
+  SetMemberRoleDocument,
+} from '../support/generated/graphql.js';
 import { errorCode, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const ADD = `mutation($c: ID!, $u: [ID!]!) { addMembers(conversationId: $c, userIds: $u) { id members { user { id } role } } }`;
-const REMOVE = `mutation($c: ID!, $u: ID!) { removeMember(conversationId: $c, userId: $u) { id members { user { id } role } } }`;
-const SET_ROLE = `mutation($c: ID!, $u: ID!, $r: MemberRole!) { setMemberRole(conversationId: $c, userId: $u, role: $r) { user { id } role joinedAt } }`;
-const LEAVE = `mutation($c: ID!) { leaveConversation(conversationId: $c) }`;
-const EDIT = `mutation($id: ID!, $text: String!) { editMessage(id: $id, text: $text) { id text } }`;
-const MESSAGE_ADDED = `subscription { messageAdded { conversationId text } }`;
-const MESSAGE_UPDATED = `subscription { messageUpdated { conversationId id text editedAt } }`;
 
 let stack: Stack;
 
@@ -31,9 +36,9 @@ describe('adding members', () => {
     const [owner, bob, carol] = await people('owner', 'bob', 'carol');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [bob], 'Team');
-    await chat.call(SET_ROLE, { c: group, u: bob.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: bob.id, r: 'ADMIN' });
 
-    const added = await chat.call(ADD, { c: group, u: [carol.id, bob.id] });
+    const added = await chat.call(AddMembersDocument, { c: group, u: [carol.id, bob.id] });
     expect(added.errors).toBeUndefined();
     expect(rolesOf(added.data!.addMembers.members)).toEqual({ [owner.id]: 'OWNER', [bob.id]: 'ADMIN', [carol.id]: 'MEMBER' });
 
@@ -44,11 +49,11 @@ describe('adding members', () => {
   it('lets an ADMIN add people but refuses a MEMBER with FORBIDDEN, adding nobody', async () => {
     const [owner, admin, member, newcomer, another] = await people('owner', 'admin', 'member', 'newcomer', 'another');
     const group = await chatAs(stack, owner).create('GROUP', [admin, member]);
-    await chatAs(stack, owner).call(SET_ROLE, { c: group, u: admin.id, r: 'ADMIN' });
+    await chatAs(stack, owner).call(SetMemberRoleDocument, { c: group, u: admin.id, r: 'ADMIN' });
 
-    const byMember = await chatAs(stack, member).call(ADD, { c: group, u: [another.id] });
+    const byMember = await chatAs(stack, member).call(AddMembersDocument, { c: group, u: [another.id] });
     expect(errorCode(byMember)).toBe('FORBIDDEN');
-    const byAdmin = await chatAs(stack, admin).call(ADD, { c: group, u: [newcomer.id] });
+    const byAdmin = await chatAs(stack, admin).call(AddMembersDocument, { c: group, u: [newcomer.id] });
     expect(byAdmin.errors).toBeUndefined();
 
     const { data } = await chatAs(stack, owner).conversation(group);
@@ -61,7 +66,7 @@ describe('adding members', () => {
     const group = await chat.create('GROUP', []);
     const ghost = '00000000-0000-4000-8000-000000000000';
 
-    const response = await chat.call(ADD, { c: group, u: [known.id, ghost] });
+    const response = await chat.call(AddMembersDocument, { c: group, u: [known.id, ghost] });
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.message).toContain(ghost);
     expect(rolesOf((await chat.conversation(group)).data!.conversation!.members)).toEqual({ [owner.id]: 'OWNER' });
@@ -71,7 +76,7 @@ describe('adding members', () => {
     const [owner] = await people('owner');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', []);
-    expect(errorCode(await chat.call(ADD, { c: group, u: [] }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await chat.call(AddMembersDocument, { c: group, u: [] }))).toBe('BAD_USER_INPUT');
   });
 });
 
@@ -81,11 +86,11 @@ describe('roles', () => {
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [bob]);
 
-    const admin = await chat.call(SET_ROLE, { c: group, u: bob.id, r: 'ADMIN' });
+    const admin = await chat.call(SetMemberRoleDocument, { c: group, u: bob.id, r: 'ADMIN' });
     expect(admin.data?.setMemberRole).toMatchObject({ user: { id: bob.id }, role: 'ADMIN' });
-    const coOwner = await chat.call(SET_ROLE, { c: group, u: bob.id, r: 'OWNER' });
+    const coOwner = await chat.call(SetMemberRoleDocument, { c: group, u: bob.id, r: 'OWNER' });
     expect(coOwner.data?.setMemberRole.role).toBe('OWNER');
-    const demoted = await chat.call(SET_ROLE, { c: group, u: bob.id, r: 'MEMBER' });
+    const demoted = await chat.call(SetMemberRoleDocument, { c: group, u: bob.id, r: 'MEMBER' });
     expect(demoted.data?.setMemberRole.role).toBe('MEMBER');
     expect((await chatAs(stack, bob).conversation(group)).data?.conversation?.myRole).toBe('MEMBER');
   });
@@ -93,11 +98,11 @@ describe('roles', () => {
   it('refuses role changes by a MEMBER or an ADMIN with FORBIDDEN and changes nothing', async () => {
     const [owner, admin, member] = await people('owner', 'admin', 'member');
     const group = await chatAs(stack, owner).create('GROUP', [admin, member]);
-    await chatAs(stack, owner).call(SET_ROLE, { c: group, u: admin.id, r: 'ADMIN' });
+    await chatAs(stack, owner).call(SetMemberRoleDocument, { c: group, u: admin.id, r: 'ADMIN' });
 
-    expect(errorCode(await chatAs(stack, member).call(SET_ROLE, { c: group, u: member.id, r: 'ADMIN' }))).toBe('FORBIDDEN');
-    expect(errorCode(await chatAs(stack, admin).call(SET_ROLE, { c: group, u: member.id, r: 'ADMIN' }))).toBe('FORBIDDEN');
-    expect(errorCode(await chatAs(stack, admin).call(SET_ROLE, { c: group, u: owner.id, r: 'MEMBER' }))).toBe('FORBIDDEN');
+    expect(errorCode(await chatAs(stack, member).call(SetMemberRoleDocument, { c: group, u: member.id, r: 'ADMIN' }))).toBe('FORBIDDEN');
+    expect(errorCode(await chatAs(stack, admin).call(SetMemberRoleDocument, { c: group, u: member.id, r: 'ADMIN' }))).toBe('FORBIDDEN');
+    expect(errorCode(await chatAs(stack, admin).call(SetMemberRoleDocument, { c: group, u: owner.id, r: 'MEMBER' }))).toBe('FORBIDDEN');
 
     const { data } = await chatAs(stack, owner).conversation(group);
     expect(rolesOf(data!.conversation!.members)).toEqual({ [owner.id]: 'OWNER', [admin.id]: 'ADMIN', [member.id]: 'MEMBER' });
@@ -107,7 +112,7 @@ describe('roles', () => {
     const [owner, outsider] = await people('owner', 'outsider');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', []);
-    expect(errorCode(await chat.call(SET_ROLE, { c: group, u: outsider.id, r: 'ADMIN' }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await chat.call(SetMemberRoleDocument, { c: group, u: outsider.id, r: 'ADMIN' }))).toBe('BAD_USER_INPUT');
   });
 });
 
@@ -116,13 +121,13 @@ describe('removing members', () => {
     const [owner, admin, otherAdmin, member] = await people('owner', 'admin', 'admin2', 'member');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [admin, otherAdmin, member]);
-    await chat.call(SET_ROLE, { c: group, u: admin.id, r: 'ADMIN' });
-    await chat.call(SET_ROLE, { c: group, u: otherAdmin.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: admin.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: otherAdmin.id, r: 'ADMIN' });
     const asAdmin = chatAs(stack, admin);
 
-    expect(errorCode(await asAdmin.call(REMOVE, { c: group, u: otherAdmin.id }))).toBe('FORBIDDEN');
-    expect(errorCode(await asAdmin.call(REMOVE, { c: group, u: owner.id }))).toBe('FORBIDDEN');
-    const removed = await asAdmin.call(REMOVE, { c: group, u: member.id });
+    expect(errorCode(await asAdmin.call(RemoveMemberDocument, { c: group, u: otherAdmin.id }))).toBe('FORBIDDEN');
+    expect(errorCode(await asAdmin.call(RemoveMemberDocument, { c: group, u: owner.id }))).toBe('FORBIDDEN');
+    const removed = await asAdmin.call(RemoveMemberDocument, { c: group, u: member.id });
     expect(removed.errors).toBeUndefined();
     expect(rolesOf(removed.data!.removeMember.members)).toEqual({ [owner.id]: 'OWNER', [admin.id]: 'ADMIN', [otherAdmin.id]: 'ADMIN' });
   });
@@ -130,8 +135,8 @@ describe('removing members', () => {
   it('refuses a MEMBER removing anyone with FORBIDDEN and removes nobody', async () => {
     const [owner, member, other] = await people('owner', 'member', 'other');
     const group = await chatAs(stack, owner).create('GROUP', [member, other]);
-    expect(errorCode(await chatAs(stack, member).call(REMOVE, { c: group, u: other.id }))).toBe('FORBIDDEN');
-    expect(errorCode(await chatAs(stack, member).call(REMOVE, { c: group, u: owner.id }))).toBe('FORBIDDEN');
+    expect(errorCode(await chatAs(stack, member).call(RemoveMemberDocument, { c: group, u: other.id }))).toBe('FORBIDDEN');
+    expect(errorCode(await chatAs(stack, member).call(RemoveMemberDocument, { c: group, u: owner.id }))).toBe('FORBIDDEN');
     const { data } = await chatAs(stack, owner).conversation(group);
     expect(data!.conversation!.members).toHaveLength(3);
   });
@@ -140,12 +145,12 @@ describe('removing members', () => {
     const [owner, admin, coOwner, outsider] = await people('owner', 'admin', 'coowner', 'outsider');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [admin, coOwner]);
-    await chat.call(SET_ROLE, { c: group, u: admin.id, r: 'ADMIN' });
-    await chat.call(SET_ROLE, { c: group, u: coOwner.id, r: 'OWNER' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: admin.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: coOwner.id, r: 'OWNER' });
 
-    expect((await chat.call(REMOVE, { c: group, u: admin.id })).errors).toBeUndefined();
-    expect((await chat.call(REMOVE, { c: group, u: coOwner.id })).errors).toBeUndefined();
-    const noop = await chat.call(REMOVE, { c: group, u: outsider.id });
+    expect((await chat.call(RemoveMemberDocument, { c: group, u: admin.id })).errors).toBeUndefined();
+    expect((await chat.call(RemoveMemberDocument, { c: group, u: coOwner.id })).errors).toBeUndefined();
+    const noop = await chat.call(RemoveMemberDocument, { c: group, u: outsider.id });
     expect(noop.errors).toBeUndefined();
     expect(rolesOf(noop.data!.removeMember.members)).toEqual({ [owner.id]: 'OWNER' });
   });
@@ -154,7 +159,7 @@ describe('removing members', () => {
     const [owner, bob] = await people('owner', 'bob');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [bob]);
-    const response = await chat.call(REMOVE, { c: group, u: owner.id });
+    const response = await chat.call(RemoveMemberDocument, { c: group, u: owner.id });
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.message).toMatch(/leaveConversation/);
   });
@@ -164,18 +169,14 @@ describe('removing members', () => {
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [bob]);
     const message = await chat.send(group, 'before the removal');
-    await chat.call(REMOVE, { c: group, u: bob.id });
+    await chat.call(RemoveMemberDocument, { c: group, u: bob.id });
     const asBob = chatAs(stack, bob);
 
     expect(errorCode(await asBob.conversation(group))).toBe('FORBIDDEN');
     expect(errorCode(await asBob.message(message.id))).toBe('FORBIDDEN');
-    expect(errorCode(await asBob.call(`query($c: ID!) { messagesSince(conversationId: $c, afterSeq: 0) { id } }`, { c: group }))).toBe(
-      'FORBIDDEN',
-    );
-    expect(
-      errorCode(await asBob.call(`query($c: ID!) { searchMessages(query: "removal", conversationId: $c) { id } }`, { c: group })),
-    ).toBe('FORBIDDEN');
-    expect((await asBob.call(`{ searchMessages(query: "removal") { id } }`)).data?.searchMessages).toEqual([]);
+    expect(errorCode(await asBob.call(MessageIdsSinceDocument, { c: group }))).toBe('FORBIDDEN');
+    expect(errorCode(await asBob.call(SearchMessageIdsDocument, { query: 'removal', c: group }))).toBe('FORBIDDEN');
+    expect((await asBob.call(SearchMessageIdsDocument, { query: 'removal' })).data?.searchMessages).toEqual([]);
     expect(errorCode(await asBob.trySend(group, 'let me back in'))).toBe('FORBIDDEN');
     expect((await chat.conversation(group)).data?.conversation?.lastSeq).toBe(1);
   });
@@ -189,10 +190,10 @@ describe('removing members', () => {
 
     const bobSocket = wsClient(stack.wsUrl, bob.accessToken);
     const carolSocket = wsClient(stack.wsUrl, carol.accessToken);
-    const bobAdded = subscribe(bobSocket, MESSAGE_ADDED);
-    const bobUpdated = subscribe(bobSocket, MESSAGE_UPDATED);
-    const carolAdded = subscribe(carolSocket, MESSAGE_ADDED);
-    const carolUpdated = subscribe(carolSocket, MESSAGE_UPDATED);
+    const bobAdded = subscribe(bobSocket, MessageAddedTextDocument);
+    const bobUpdated = subscribe(bobSocket, MessageUpdatedTextDocument);
+    const carolAdded = subscribe(carolSocket, MessageAddedTextDocument);
+    const carolUpdated = subscribe(carolSocket, MessageUpdatedTextDocument);
     await Promise.all([
       stack.waitForSubscribers(bob.id),
       stack.waitForSubscribers(bob.id, 1, 'messageUpdated'),
@@ -205,15 +206,15 @@ describe('removing members', () => {
     expect((await bobAdded.next()).data?.messageAdded).toEqual({ conversationId: group, text: 'hello both' });
     expect((await carolAdded.next()).data?.messageAdded.text).toBe('hello both');
 
-    expect((await chat.call(REMOVE, { c: group, u: bob.id })).errors).toBeUndefined();
+    expect((await chat.call(RemoveMemberDocument, { c: group, u: bob.id })).errors).toBeUndefined();
     await chat.send(group, 'after bob left');
-    await chat.call(EDIT, { id: original.id, text: 'edited after bob left' });
+    await chat.call(EditMessageTextDocument, { id: original.id, text: 'edited after bob left' });
     expect((await carolAdded.next()).data?.messageAdded.text).toBe('after bob left');
     expect((await carolUpdated.next()).data?.messageUpdated).toMatchObject({ id: original.id, text: 'edited after bob left' });
 
     // The next events Bob gets are from the conversation he is still in: the group's were never delivered.
     const directMessage = await chat.send(direct, 'just for bob');
-    await chat.call(EDIT, { id: directMessage.id, text: 'just for bob, edited' });
+    await chat.call(EditMessageTextDocument, { id: directMessage.id, text: 'just for bob, edited' });
     expect((await bobAdded.next()).data?.messageAdded).toEqual({ conversationId: direct, text: 'just for bob' });
     expect((await bobUpdated.next()).data?.messageUpdated).toMatchObject({ conversationId: direct, text: 'just for bob, edited' });
 
@@ -226,7 +227,7 @@ describe('leaving', () => {
   it('lets a member leave, after which they can no longer read the conversation', async () => {
     const [owner, bob] = await people('owner', 'bob');
     const group = await chatAs(stack, owner).create('GROUP', [bob]);
-    const left = await chatAs(stack, bob).call(LEAVE, { c: group });
+    const left = await chatAs(stack, bob).call(LeaveConversationDocument, { c: group });
     expect(left.data?.leaveConversation).toBe(true);
     expect(errorCode(await chatAs(stack, bob).conversation(group))).toBe('FORBIDDEN');
     expect(rolesOf((await chatAs(stack, owner).conversation(group)).data!.conversation!.members)).toEqual({ [owner.id]: 'OWNER' });
@@ -237,14 +238,14 @@ describe('leaving', () => {
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', [bob]);
 
-    const leave = await chat.call(LEAVE, { c: group });
+    const leave = await chat.call(LeaveConversationDocument, { c: group });
     expect(errorCode(leave)).toBe('CONFLICT');
     expect(leave.errors?.[0]?.message).toMatch(/owner/i);
-    expect(errorCode(await chat.call(SET_ROLE, { c: group, u: owner.id, r: 'ADMIN' }))).toBe('CONFLICT');
+    expect(errorCode(await chat.call(SetMemberRoleDocument, { c: group, u: owner.id, r: 'ADMIN' }))).toBe('CONFLICT');
     expect((await chat.conversation(group)).data?.conversation?.myRole).toBe('OWNER');
 
-    await chat.call(SET_ROLE, { c: group, u: bob.id, r: 'OWNER' });
-    expect((await chat.call(LEAVE, { c: group })).data?.leaveConversation).toBe(true);
+    await chat.call(SetMemberRoleDocument, { c: group, u: bob.id, r: 'OWNER' });
+    expect((await chat.call(LeaveConversationDocument, { c: group })).data?.leaveConversation).toBe(true);
     expect(rolesOf((await chatAs(stack, bob).conversation(group)).data!.conversation!.members)).toEqual({ [bob.id]: 'OWNER' });
   });
 
@@ -252,9 +253,12 @@ describe('leaving', () => {
     const [first, second, member] = await people('first', 'second', 'member');
     const chat = chatAs(stack, first);
     const group = await chat.create('GROUP', [second, member]);
-    await chat.call(SET_ROLE, { c: group, u: second.id, r: 'OWNER' });
+    await chat.call(SetMemberRoleDocument, { c: group, u: second.id, r: 'OWNER' });
 
-    const results = await Promise.all([chat.call(LEAVE, { c: group }), chatAs(stack, second).call(LEAVE, { c: group })]);
+    const results = await Promise.all([
+      chat.call(LeaveConversationDocument, { c: group }),
+      chatAs(stack, second).call(LeaveConversationDocument, { c: group }),
+    ]);
     expect(results.map((r) => r.data?.leaveConversation ?? errorCode(r)).sort()).toEqual(['CONFLICT', true].sort());
     const { data } = await chatAs(stack, member).conversation(group);
     expect(Object.values(rolesOf(data!.conversation!.members)).sort()).toEqual(['MEMBER', 'OWNER']);
@@ -264,7 +268,7 @@ describe('leaving', () => {
     const [owner] = await people('owner');
     const chat = chatAs(stack, owner);
     const group = await chat.create('GROUP', []);
-    expect((await chat.call(LEAVE, { c: group })).data?.leaveConversation).toBe(true);
+    expect((await chat.call(LeaveConversationDocument, { c: group })).data?.leaveConversation).toBe(true);
     // FORBIDDEN, not NOT_FOUND: the conversation is still there, with nobody in it.
     expect(errorCode(await chat.conversation(group))).toBe('FORBIDDEN');
   });
@@ -276,10 +280,10 @@ describe('direct conversations', () => {
     const chat = chatAs(stack, alice);
     const direct = await chat.create('DIRECT', [bob]);
     const attempts = [
-      await chat.call(ADD, { c: direct, u: [carol.id] }),
-      await chat.call(REMOVE, { c: direct, u: bob.id }),
-      await chat.call(SET_ROLE, { c: direct, u: bob.id, r: 'ADMIN' }),
-      await chat.call(LEAVE, { c: direct }),
+      await chat.call(AddMembersDocument, { c: direct, u: [carol.id] }),
+      await chat.call(RemoveMemberDocument, { c: direct, u: bob.id }),
+      await chat.call(SetMemberRoleDocument, { c: direct, u: bob.id, r: 'ADMIN' }),
+      await chat.call(LeaveConversationDocument, { c: direct }),
     ];
     for (const attempt of attempts) {
       expect(errorCode(attempt)).toBe('BAD_USER_INPUT');
@@ -294,33 +298,29 @@ describe('channels', () => {
     const [owner, admin, reader] = await people('owner', 'admin', 'reader');
     const chat = chatAs(stack, owner);
     const channel = await chat.create('CHANNEL', [admin, reader], 'News');
-    await chat.call(SET_ROLE, { c: channel, u: admin.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: channel, u: admin.id, r: 'ADMIN' });
 
     await chat.send(channel, 'from the owner');
     await chatAs(stack, admin).send(channel, 'from an admin');
     const refused = await chatAs(stack, reader).trySend(channel, 'from a reader');
     expect(errorCode(refused)).toBe('FORBIDDEN');
 
-    const history = await chatAs(stack, reader).call(
-      `query($c: ID!) { messagesSince(conversationId: $c, afterSeq: 0) { ${MESSAGE_FIELDS} } }`,
-      { c: channel },
-    );
-    expect(history.data?.messagesSince.map((m: { text: string }) => m.text)).toEqual(['from the owner', 'from an admin']);
+    const history = await chatAs(stack, reader).call(MessagesSinceViewDocument, { c: channel });
+    expect(history.data?.messagesSince.map((m) => m.text)).toEqual(['from the owner', 'from an admin']);
   });
 
   it('lets MEMBERs react, but not edit a post they made before being demoted (FORBIDDEN)', async () => {
     const [owner, former, reader] = await people('owner', 'former', 'reader');
     const chat = chatAs(stack, owner);
     const channel = await chat.create('CHANNEL', [former, reader], 'News');
-    await chat.call(SET_ROLE, { c: channel, u: former.id, r: 'ADMIN' });
+    await chat.call(SetMemberRoleDocument, { c: channel, u: former.id, r: 'ADMIN' });
     const post = await chatAs(stack, former).send(channel, 'posted as an admin');
-    await chat.call(SET_ROLE, { c: channel, u: former.id, r: 'MEMBER' });
+    await chat.call(SetMemberRoleDocument, { c: channel, u: former.id, r: 'MEMBER' });
 
-    expect(errorCode(await chatAs(stack, former).call(EDIT, { id: post.id, text: 'posted as a member' }))).toBe('FORBIDDEN');
-    const reaction = await chatAs(stack, reader).call(
-      `mutation($id: ID!) { addReaction(messageId: $id, emoji: "👏") { text reactions { emoji count } } }`,
-      { id: post.id },
+    expect(errorCode(await chatAs(stack, former).call(EditMessageTextDocument, { id: post.id, text: 'posted as a member' }))).toBe(
+      'FORBIDDEN',
     );
+    const reaction = await chatAs(stack, reader).call(AddReactionCountsDocument, { id: post.id, emoji: '👏' });
     expect(reaction.data?.addReaction).toEqual({ text: 'posted as an admin', reactions: [{ emoji: '👏', count: 1 }] });
   });
 });

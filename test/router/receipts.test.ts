@@ -1,16 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddMemberIdsDocument,
+  CreateReceiptsGroupDocument,
+  LoginAccessTokenDocument,
+  MarkDeliveredDocument,
+  MarkReadDocument,
+  MessageStatusesDocument,
+  ReceiptCursorsDocument,
+  ReceiptUpdatedDocument,
+  SendMessageSeqDocument,
+  UnreadCountDocument,
+  UnreadCountsDocument,
+  type MarkDeliveredMutation,
+  type MarkReadMutation,
+  type MarkReadMutationVariables,
+} from '../support/generated/graphql.js';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const CREATE_GROUP = `mutation($peers: [ID!]!) { createConversation(input: { kind: GROUP, title: "Receipts", memberIds: $peers }) { id } }`;
-const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }`;
-const MARK_DELIVERED = `mutation($id: ID!, $seq: Int!) { markDelivered(conversationId: $id, seq: $seq) }`;
-const MARK_READ = `mutation($id: ID!, $seq: Int!) { markRead(conversationId: $id, seq: $seq) }`;
-const STATUSES = `query($id: ID!) { conversation(id: $id) { messages { edges { node { seq status } } } } }`;
-const CURSORS = `query($id: ID!) { conversation(id: $id) { members { user { id } lastDeliveredSeq lastReadSeq } } }`;
-const UNREAD = `query($id: ID!) { conversation(id: $id) { unreadCount } }`;
-const UNREAD_LIST = `{ conversations(first: 100) { edges { node { id unreadCount } } } }`;
-const RECEIPTS = `subscription($id: ID) { receiptUpdated(conversationId: $id) { conversationId user { id displayName } kind seq } }`;
+/** markRead or markDelivered: the same variables, a boolean answer. */
+type Mark = TypedDocumentNode<MarkReadMutation | MarkDeliveredMutation, MarkReadMutationVariables>;
 
 let stack: Stack;
 let alice: TestUser;
@@ -32,32 +42,32 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function ok<T = Record<string, any>>(query: string, variables: Record<string, unknown>, user: TestUser): Promise<T> {
-  const response = await graphql<T>(stack.url, query, variables, user.accessToken);
+async function ok<T, V>(document: TypedDocumentNode<T, V>, variables: NoInfer<V>, user: TestUser): Promise<T> {
+  const response = await graphql(stack.url, document, variables, user.accessToken);
   if (response.errors || !response.data) throw new Error(JSON.stringify(response.errors));
   return response.data;
 }
 
 async function group(owner: TestUser, ...others: TestUser[]): Promise<string> {
-  return (await ok(CREATE_GROUP, { peers: others.map((u) => u.id) }, owner)).createConversation.id;
+  return (await ok(CreateReceiptsGroupDocument, { peers: others.map((u) => u.id) }, owner)).createConversation.id;
 }
 
 async function send(user: TestUser, conversationId: string, clientId: string): Promise<number> {
-  return (await ok(SEND, { input: { conversationId, clientId, text: `text ${clientId}` } }, user)).sendMessage.seq;
+  return (await ok(SendMessageSeqDocument, { input: { conversationId, clientId, text: `text ${clientId}` } }, user)).sendMessage.seq;
 }
 
-async function mark(query: string, user: TestUser, conversationId: string, seq: number): Promise<void> {
-  expect(await ok(query, { id: conversationId, seq }, user)).toEqual({ [query === MARK_READ ? 'markRead' : 'markDelivered']: true });
+async function mark(query: Mark, user: TestUser, conversationId: string, seq: number): Promise<void> {
+  expect(await ok(query, { id: conversationId, seq }, user)).toEqual({ [query === MarkReadDocument ? 'markRead' : 'markDelivered']: true });
 }
 
 /** Each message's status as `viewer` reads it, by seq. */
 async function statuses(conversationId: string, viewer: TestUser): Promise<string[]> {
-  const data = await ok(STATUSES, { id: conversationId }, viewer);
-  return data.conversation.messages.edges.map((edge: { node: { status: string } }) => edge.node.status);
+  const data = await ok(MessageStatusesDocument, { id: conversationId }, viewer);
+  return data.conversation!.messages.edges.map((edge) => edge.node.status);
 }
 
 async function unread(conversationId: string, user: TestUser): Promise<number> {
-  return (await ok(UNREAD, { id: conversationId }, user)).conversation.unreadCount;
+  return (await ok(UnreadCountDocument, { id: conversationId }, user)).conversation!.unreadCount;
 }
 
 describe('delivered and read receipts through the router', () => {
@@ -66,27 +76,27 @@ describe('delivered and read receipts through the router', () => {
     for (const key of ['s1', 's2', 's3']) await send(alice, conversationId, `status-${key}`);
     expect(await statuses(conversationId, alice)).toEqual(['SENT', 'SENT', 'SENT']);
 
-    await mark(MARK_DELIVERED, bob, conversationId, 3);
+    await mark(MarkDeliveredDocument, bob, conversationId, 3);
     expect(await statuses(conversationId, alice)).toEqual(['SENT', 'SENT', 'SENT']);
 
-    await mark(MARK_DELIVERED, carol, conversationId, 2);
+    await mark(MarkDeliveredDocument, carol, conversationId, 2);
     expect(await statuses(conversationId, alice)).toEqual(['DELIVERED', 'DELIVERED', 'SENT']);
 
-    await mark(MARK_DELIVERED, carol, conversationId, 3);
+    await mark(MarkDeliveredDocument, carol, conversationId, 3);
     expect(await statuses(conversationId, alice)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
 
-    await mark(MARK_READ, bob, conversationId, 3);
+    await mark(MarkReadDocument, bob, conversationId, 3);
     expect(await statuses(conversationId, alice)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
 
-    await mark(MARK_READ, carol, conversationId, 1);
+    await mark(MarkReadDocument, carol, conversationId, 1);
     expect(await statuses(conversationId, alice)).toEqual(['READ', 'DELIVERED', 'DELIVERED']);
 
-    await mark(MARK_READ, carol, conversationId, 3);
+    await mark(MarkReadDocument, carol, conversationId, 3);
     expect(await statuses(conversationId, alice)).toEqual(['READ', 'READ', 'READ']);
     // Everyone sees the status the sender sees.
     expect(await statuses(conversationId, bob)).toEqual(['READ', 'READ', 'READ']);
 
-    const members = (await ok(CURSORS, { id: conversationId }, alice)).conversation.members;
+    const members = (await ok(ReceiptCursorsDocument, { id: conversationId }, alice)).conversation!.members;
     expect(members).toEqual(
       expect.arrayContaining([
         { user: { id: alice.id }, lastDeliveredSeq: 0, lastReadSeq: 0 },
@@ -99,13 +109,13 @@ describe('delivered and read receipts through the router', () => {
   it('marks delivered up to the seq read (read implies delivered) and never moves a cursor back', async () => {
     const conversationId = await group(alice, bob);
     for (const key of ['1', '2', '3', '4']) await send(alice, conversationId, `back-${key}`);
-    await mark(MARK_READ, bob, conversationId, 3);
-    await mark(MARK_READ, bob, conversationId, 1);
-    await mark(MARK_DELIVERED, bob, conversationId, 2);
+    await mark(MarkReadDocument, bob, conversationId, 3);
+    await mark(MarkReadDocument, bob, conversationId, 1);
+    await mark(MarkDeliveredDocument, bob, conversationId, 2);
     // Two devices marking at once: the higher seq wins, whichever lands last.
-    await Promise.all([mark(MARK_READ, bob, conversationId, 4), mark(MARK_READ, bob, conversationId, 2)]);
+    await Promise.all([mark(MarkReadDocument, bob, conversationId, 4), mark(MarkReadDocument, bob, conversationId, 2)]);
 
-    const members = (await ok(CURSORS, { id: conversationId }, bob)).conversation.members;
+    const members = (await ok(ReceiptCursorsDocument, { id: conversationId }, bob)).conversation!.members;
     expect(members).toContainEqual({ user: { id: bob.id }, lastDeliveredSeq: 4, lastReadSeq: 4 });
     expect(await statuses(conversationId, alice)).toEqual(['READ', 'READ', 'READ', 'READ']);
   });
@@ -118,27 +128,19 @@ describe('delivered and read receipts through the router', () => {
       1, 3, 4,
     ]);
 
-    await mark(MARK_READ, carol, conversationId, 2);
-    await mark(MARK_READ, bob, conversationId, 4);
-    await mark(MARK_READ, bob, conversationId, 1);
+    await mark(MarkReadDocument, carol, conversationId, 2);
+    await mark(MarkReadDocument, bob, conversationId, 4);
+    await mark(MarkReadDocument, bob, conversationId, 1);
     expect([await unread(conversationId, bob), await unread(conversationId, carol)]).toEqual([0, 2]);
 
     // A reconnect: a new session with a new token and a socket opened and closed again.
-    const login = await graphql(
-      stack.url,
-      `
-        mutation ($input: LoginInput!) {
-          login(input: $input) {
-            accessToken
-          }
-        }
-      `,
-      { input: { login: carol.username, password: 'correct horse battery staple' } },
-    );
-    const carolAgain = { ...carol, accessToken: login.data!.login.accessToken as string };
+    const login = await graphql(stack.url, LoginAccessTokenDocument, {
+      input: { login: carol.username, password: 'correct horse battery staple' },
+    });
+    const carolAgain = { ...carol, accessToken: login.data!.login.accessToken };
     const socket = wsClient(stack.wsUrl, carolAgain.accessToken);
     await socket.dispose();
-    const list = (await ok(UNREAD_LIST, {}, carolAgain)).conversations.edges.map((edge: { node: object }) => edge.node);
+    const list = (await ok(UnreadCountsDocument, {}, carolAgain)).conversations.edges.map((edge) => edge.node);
     expect(list).toContainEqual({ id: conversationId, unreadCount: 2 });
     expect(await unread(conversationId, carolAgain)).toBe(2);
 
@@ -146,7 +148,7 @@ describe('delivered and read receipts through the router', () => {
     expect([await unread(conversationId, alice), await unread(conversationId, bob), await unread(conversationId, carol)]).toEqual([
       1, 1, 3,
     ]);
-    await mark(MARK_READ, carol, conversationId, 5);
+    await mark(MarkReadDocument, carol, conversationId, 5);
     expect(await unread(conversationId, carol)).toBe(0);
   });
 
@@ -155,20 +157,20 @@ describe('delivered and read receipts through the router', () => {
     for (const key of ['1', '2', '3']) await send(alice, conversationId, `live-${key}`);
     const clients = [alice, bob, carol].map((user) => wsClient(stack.wsUrl, user.accessToken));
     const [toAlice, toBob, toCarol] = [
-      subscribe(clients[0]!, RECEIPTS, { id: conversationId }),
-      subscribe(clients[1]!, RECEIPTS),
-      subscribe(clients[2]!, RECEIPTS, { id: conversationId }),
+      subscribe(clients[0]!, ReceiptUpdatedDocument, { id: conversationId }),
+      subscribe(clients[1]!, ReceiptUpdatedDocument),
+      subscribe(clients[2]!, ReceiptUpdatedDocument, { id: conversationId }),
     ];
     await Promise.all([alice, bob, carol].map((user) => stack.waitForNewSubscriptions(`receiptUpdated:${user.id}`)));
 
-    await mark(MARK_READ, carol, conversationId, 2);
+    await mark(MarkReadDocument, carol, conversationId, 2);
     const carolRead = { conversationId, user: { id: carol.id, displayName: carol.displayName }, kind: 'READ', seq: 2 };
     expect((await toAlice.next()).data).toEqual({ receiptUpdated: carolRead });
     expect((await toBob.next()).data).toEqual({ receiptUpdated: carolRead });
 
-    await mark(MARK_READ, carol, conversationId, 2);
-    await mark(MARK_DELIVERED, carol, conversationId, 1);
-    await mark(MARK_DELIVERED, bob, conversationId, 3);
+    await mark(MarkReadDocument, carol, conversationId, 2);
+    await mark(MarkDeliveredDocument, carol, conversationId, 1);
+    await mark(MarkDeliveredDocument, bob, conversationId, 3);
     const bobDelivered = { conversationId, user: { id: bob.id, displayName: bob.displayName }, kind: 'DELIVERED', seq: 3 };
     expect((await toAlice.next()).data).toEqual({ receiptUpdated: bobDelivered });
     expect((await toCarol.next()).data).toEqual({ receiptUpdated: bobDelivered });
@@ -181,39 +183,39 @@ describe('delivered and read receipts through the router', () => {
     const conversationId = await group(alice, bob);
     await send(alice, conversationId, 'range-1');
     for (const [query, seq] of [
-      [MARK_READ, 2],
-      [MARK_DELIVERED, 2],
-      [MARK_READ, 0],
-      [MARK_DELIVERED, -1],
-    ] as const) {
+      [MarkReadDocument, 2],
+      [MarkDeliveredDocument, 2],
+      [MarkReadDocument, 0],
+      [MarkDeliveredDocument, -1],
+    ] as Array<[Mark, number]>) {
       const response = await graphql(stack.url, query, { id: conversationId, seq }, bob.accessToken);
       expect(errorCode(response)).toBe('BAD_USER_INPUT');
       expect(response.errors?.[0]?.extensions?.field).toBe('seq');
     }
-    const members = (await ok(CURSORS, { id: conversationId }, bob)).conversation.members;
+    const members = (await ok(ReceiptCursorsDocument, { id: conversationId }, bob)).conversation!.members;
     expect(members).toContainEqual({ user: { id: bob.id }, lastDeliveredSeq: 0, lastReadSeq: 0 });
   });
 
   it('refuses a non-member the marks and a subscription to the conversation, and sends them no receipts', async () => {
     const conversationId = await group(alice, bob);
     await send(alice, conversationId, 'private-1');
-    for (const query of [MARK_READ, MARK_DELIVERED]) {
+    for (const query of [MarkReadDocument, MarkDeliveredDocument] as Mark[]) {
       const response = await graphql(stack.url, query, { id: conversationId, seq: 1 }, mallory.accessToken);
       expect(errorCode(response)).toBe('FORBIDDEN');
     }
 
     const client = wsClient(stack.wsUrl, mallory.accessToken);
-    const refused = subscribe(client, RECEIPTS, { id: conversationId });
+    const refused = subscribe(client, ReceiptUpdatedDocument, { id: conversationId });
     expect((await refused.next()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await refused.completed;
 
-    const everything = subscribe(client, RECEIPTS);
+    const everything = subscribe(client, ReceiptUpdatedDocument);
     await stack.waitForNewSubscriptions(`receiptUpdated:${mallory.id}`);
-    await mark(MARK_READ, bob, conversationId, 1);
+    await mark(MarkReadDocument, bob, conversationId, 1);
     // Mallory's own conversation with Alice: the first receipt Mallory gets must be from there.
     const own = await group(alice, mallory);
     await send(mallory, own, 'mallory-1');
-    await mark(MARK_READ, alice, own, 1);
+    await mark(MarkReadDocument, alice, own, 1);
     expect((await everything.next()).data?.receiptUpdated).toMatchObject({ conversationId: own, user: { id: alice.id }, seq: 1 });
     await everything.close();
     await client.dispose();
@@ -225,14 +227,10 @@ describe('members added later', () => {
     const id = await group(alice, bob);
     await send(alice, id, 'before-join-1');
     const seq = await send(alice, id, 'before-join-2');
-    await mark(MARK_READ, bob, id, seq);
+    await mark(MarkReadDocument, bob, id, seq);
     expect(await statuses(id, alice)).toEqual(['READ', 'READ']);
 
-    await ok(
-      `mutation($id: ID!, $users: [ID!]!) { addMembers(conversationId: $id, userIds: $users) { id } }`,
-      { id, users: [carol.id] },
-      alice,
-    );
+    await ok(AddMemberIdsDocument, { id, users: [carol.id] }, alice);
     expect(await unread(id, carol)).toBe(0);
     expect(await statuses(id, alice)).toEqual(['READ', 'READ']);
 

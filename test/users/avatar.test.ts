@@ -2,11 +2,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaStates } from '../media/media-states.js';
 import { chatAs } from '../support/chat.js';
+import { UpdateProfileAvatarDocument, UserAvatarDocument, type UpdateProfileInput } from '../support/generated/graphql.js';
+import * as subgraph from '../support/generated/users-subgraph.js';
 import { errorCode, graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startUsers, type UsersFixture } from './fixture.js';
-
-const UPDATE = `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id displayName avatarMediaId } }`;
 
 interface MediaJob {
   data: { mediaIds: string[]; reason: string };
@@ -25,13 +25,7 @@ describe('profile pictures (avatarMediaId) with the real media subgraph, through
     await stack?.close();
   });
 
-  const update = (as: TestUser, input: Record<string, unknown>) =>
-    graphql<{ updateProfile: { id: string; displayName: string; avatarMediaId: string | null } }>(
-      stack.url,
-      UPDATE,
-      { input },
-      as.accessToken,
-    );
+  const update = (as: TestUser, input: UpdateProfileInput) => graphql(stack.url, UpdateProfileAvatarDocument, { input }, as.accessToken);
   const avatarJobs = (user: TestUser) =>
     stack.sql<MediaJob>(`select data from pgboss.job where name = 'media-delete' and data->>'reason' = $1 order by created_on`, [
       `avatar:${user.id}`,
@@ -111,14 +105,7 @@ describe('profile pictures (avatarMediaId) with the real media subgraph, through
     await chatAs(stack, alice).create('DIRECT', [bob]);
     const picture = await media.readyImage(alice, null);
     const set = await update(alice, { avatarMediaId: picture });
-    const USER = `query($id: ID!) { user(id: $id) { id avatarMediaId avatarUrl } }`;
-    const look = (as: TestUser) =>
-      graphql<{ user: { id: string; avatarMediaId: string | null; avatarUrl: string | null } | null }>(
-        stack.url,
-        USER,
-        { id: alice.id },
-        as.accessToken,
-      );
+    const look = (as: TestUser) => graphql(stack.url, UserAvatarDocument, { id: alice.id }, as.accessToken);
 
     const [asBob, asCarol] = await Promise.all([look(bob), look(carol)]);
     const fetched = await fetch(new URL(asBob.data!.user!.avatarUrl!, stack.origin));
@@ -146,8 +133,12 @@ describe('users subgraph without a media subgraph', () => {
   it('refuses a picture with BAD_USER_INPUT and still lets a missing one be cleared', async () => {
     const ada = await users.register('ada');
 
-    const refused = await users.call(UPDATE, { input: { avatarMediaId: '00000000-0000-4000-8000-000000000000' } }, ada.accessToken);
-    const cleared = await users.call(UPDATE, { input: { avatarMediaId: null } }, ada.accessToken);
+    const refused = await users.call(
+      subgraph.UpdateProfileAvatarDocument,
+      { input: { avatarMediaId: '00000000-0000-4000-8000-000000000000' } },
+      ada.accessToken,
+    );
+    const cleared = await users.call(subgraph.UpdateProfileAvatarDocument, { input: { avatarMediaId: null } }, ada.accessToken);
 
     expect(refused.errors![0]).toMatchObject({
       message: 'Profile pictures are not available on this server.',

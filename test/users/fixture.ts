@@ -3,25 +3,26 @@ import { createLogger, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningSe
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createTestDatabase } from '../support/environment.js';
-import { graphql, type GraphQLResponse } from '../support/graphql.js';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { RegisterAccountDocument, type RegisterAccountMutation } from '../support/generated/users-subgraph.js';
+import { graphql, source, type Document, type GraphQLResponse } from '../support/graphql.js';
 
 export const PASSWORD = 'correct horse battery staple';
 export const routerSecret = 'x'.repeat(32);
 
-/** A registered account, as a client holds it. */
-export interface Account {
-  id: string;
-  username: string;
-  email: string;
-  accessToken: string;
-  refreshToken: string;
-}
+/** A registered account, as a client holds it: the user register returned, and the tokens. */
+export type Account = RegisterAccountMutation['register']['user'] & { accessToken: string; refreshToken: string };
 
 /** The users subgraph on a free port against a fresh database, called directly as the router would. */
 export interface UsersFixture {
   url: string;
   keys: { publicKey: string; privateKey: string };
-  /** POSTs an operation with the router secret and, when given, the access token. */
+  /**
+   * POSTs an operation with the router secret and, when given, the access token: a document
+   * typed by the users subgraph's schema (test/graphql/subgraphs/users.graphql), or a string for
+   * what codegen must not check (federation's `_entities`, malformed operations).
+   */
+  call<T, V>(document: TypedDocumentNode<T, V>, ...variablesThenToken: VariablesThenToken<V>): Promise<GraphQLResponse<T>>;
   call<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   /** Registers `name` (also its username) with `name@example.com` and the test password. */
   register(name: string): Promise<Account>;
@@ -30,7 +31,9 @@ export interface UsersFixture {
   close(): Promise<void>;
 }
 
-const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id username email } } }`;
+/** A typed document's variables, optional when none is required, then the access token. */
+type VariablesThenToken<V> =
+  Record<string, never> extends V ? [variables?: NoInfer<V>, token?: string] : [variables: NoInfer<V>, token?: string];
 
 export async function startUsers(overrides: Partial<UsersOptions> = {}): Promise<UsersFixture> {
   const database = await createTestDatabase();
@@ -55,14 +58,16 @@ export async function startUsers(overrides: Partial<UsersOptions> = {}): Promise
     });
     const url = await server.listen();
     const running = server;
-    const call: UsersFixture['call'] = (query, variables = {}, token) =>
-      graphql(url, query, variables, token, { [ROUTER_SECRET_HEADER]: routerSecret });
+    const call = ((document: Document<any, any>, variables: Record<string, unknown> = {}, token?: string) =>
+      graphql(url, source(document), variables, token, { [ROUTER_SECRET_HEADER]: routerSecret })) as UsersFixture['call'];
     return {
       url,
       keys,
       call,
       async register(name) {
-        const response = await call(REGISTER, { input: { username: name, email: `${name}@example.com`, password: PASSWORD } });
+        const response = await call(RegisterAccountDocument, {
+          input: { username: name, email: `${name}@example.com`, password: PASSWORD },
+        });
         if (!response.data?.register) throw new Error(`register ${name} failed: ${JSON.stringify(response.errors)}`);
         const { accessToken, refreshToken, user } = response.data.register;
         return { ...user, accessToken, refreshToken };

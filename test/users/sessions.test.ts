@@ -1,12 +1,15 @@
 import { createTokenSigner, generateSigningKeys } from '@chirpchat/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LoginTokensDocument,
+  LogoutDocument,
+  MeIdDocument,
+  RefreshSessionDocument,
+  SearchUserIdsDocument,
+  UserIdDocument,
+} from '../support/generated/users-subgraph.js';
 import { errorCode } from '../support/graphql.js';
 import { PASSWORD, startUsers, type UsersFixture } from './fixture.js';
-
-const REFRESH = `mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken user { id email } } }`;
-const LOGOUT = `mutation($token: String!) { logout(refreshToken: $token) }`;
-const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }`;
-const ME = `{ me { id } }`;
 
 let users: UsersFixture;
 
@@ -19,7 +22,7 @@ afterAll(async () => {
 });
 
 async function refresh(token: string) {
-  return users.call(REFRESH, { token });
+  return users.call(RefreshSessionDocument, { token });
 }
 
 describe('refreshSession', () => {
@@ -30,7 +33,7 @@ describe('refreshSession', () => {
     const payload = rotated.data!.refreshSession;
     expect(payload.user).toEqual({ id: alice.id, email: 'alice@example.com' });
     expect(payload.refreshToken).not.toBe(alice.refreshToken);
-    expect((await users.call(ME, {}, payload.accessToken)).data?.me.id).toBe(alice.id);
+    expect((await users.call(MeIdDocument, {}, payload.accessToken)).data?.me?.id).toBe(alice.id);
 
     const [spent] = await users.sql<{ used_at: Date | null; family: string }>(
       'select used_at, family from users.refresh_tokens where id = $1',
@@ -94,17 +97,17 @@ describe('refreshSession', () => {
 describe('logout', () => {
   it('revokes the session it is given and leaves the account’s other sessions alone', async () => {
     const frank = await users.register('frank');
-    const laptop = (await users.call(LOGIN, { input: { login: 'frank', password: PASSWORD } })).data!.login;
+    const laptop = (await users.call(LoginTokensDocument, { input: { login: 'frank', password: PASSWORD } })).data!.login;
     const phone = (await refresh(frank.refreshToken)).data!.refreshSession;
 
-    expect((await users.call(LOGOUT, { token: phone.refreshToken })).data).toEqual({ logout: true });
+    expect((await users.call(LogoutDocument, { token: phone.refreshToken })).data).toEqual({ logout: true });
     expect(errorCode(await refresh(phone.refreshToken))).toBe('UNAUTHENTICATED');
     expect((await refresh(laptop.refreshToken)).data?.refreshSession.user.id).toBe(frank.id);
   });
 
   it('answers false for a token it does not know', async () => {
-    expect((await users.call(LOGOUT, { token: '00000000-0000-4000-8000-000000000000.whatever' })).data).toEqual({ logout: false });
-    expect((await users.call(LOGOUT, { token: 'nonsense' })).data).toEqual({ logout: false });
+    expect((await users.call(LogoutDocument, { token: '00000000-0000-4000-8000-000000000000.whatever' })).data).toEqual({ logout: false });
+    expect((await users.call(LogoutDocument, { token: 'nonsense' })).data).toEqual({ logout: false });
   });
 });
 
@@ -115,16 +118,16 @@ describe('access tokens', () => {
     const { token, expiresAt } = await signPast(grace.id);
     expect(expiresAt.getTime()).toBeLessThan(Date.now());
 
-    const response = await users.call(`query($id: ID!) { user(id: $id) { id } }`, { id: grace.id }, token);
+    const response = await users.call(UserIdDocument, { id: grace.id }, token);
     expect(errorCode(response)).toBe('UNAUTHENTICATED');
     expect(response.errors?.[0]?.message).toMatch(/expired/);
-    expect((await users.call(ME, {}, token)).data).toEqual({ me: null });
+    expect((await users.call(MeIdDocument, {}, token)).data).toEqual({ me: null });
   });
 
   it('refuses a token signed with another key', async () => {
     const henry = await users.register('henry');
     const forged = await (await createTokenSigner(generateSigningKeys().privateKey, 900))(henry.id);
-    const response = await users.call(`{ searchUsers(query: "henry") { id } }`, {}, forged.token);
+    const response = await users.call(SearchUserIdsDocument, { query: 'henry' }, forged.token);
     expect(errorCode(response)).toBe('UNAUTHENTICATED');
   });
 });

@@ -5,11 +5,16 @@ import { printSubgraphSdl, ROUTER_SECRET_HEADER } from '@chirpchat/kit';
 import { buildUsersSchema } from '@chirpchat/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/environment.js';
+import {
+  LoginTokensDocument,
+  RenameProfileDocument,
+  SearchUsernamesDocument,
+  UsersByUsernamesDocument,
+} from '../support/generated/users-subgraph.js';
 import { errorCode } from '../support/graphql.js';
 import { routerSecret, startUsers, type Account, type UsersFixture } from './fixture.js';
 
 const ENTITIES = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id username displayName email } } }`;
-const SEARCH = `query($query: String!, $first: Int) { searchUsers(query: $query, first: $first) { username } }`;
 
 let users: UsersFixture;
 let alice: Account;
@@ -77,30 +82,28 @@ describe('the subgraph boundary', () => {
 describe('searchUsers', () => {
   beforeAll(async () => {
     for (const name of ['ann', 'anna_k', 'joanne', 'bo.ann', 'zed']) await users.register(name);
-    const UPDATE = `mutation($name: String!) { updateProfile(input: { displayName: $name }) { id } }`;
-    const zed = (await users.call(`mutation { login(input: { login: "zed", password: "correct horse battery staple" }) { accessToken } }`))
-      .data!.login;
-    await users.call(UPDATE, { name: 'Annika 100% Zed' }, zed.accessToken);
+    const zed = (await users.call(LoginTokensDocument, { input: { login: 'zed', password: 'correct horse battery staple' } })).data!.login;
+    await users.call(RenameProfileDocument, { name: 'Annika 100% Zed' }, zed.accessToken);
   });
 
   it('matches usernames and display names anywhere, exact match first, then prefixes, then by username', async () => {
-    const response = await users.call(SEARCH, { query: ' ANN ' }, alice.accessToken);
-    expect(response.data?.searchUsers.map((u: { username: string }) => u.username)).toEqual(['ann', 'anna_k', 'zed', 'bo.ann', 'joanne']);
+    const response = await users.call(SearchUsernamesDocument, { query: ' ANN ' }, alice.accessToken);
+    expect(response.data?.searchUsers.map((u) => u.username)).toEqual(['ann', 'anna_k', 'zed', 'bo.ann', 'joanne']);
   });
 
   it('treats % and _ in the query as plain characters', async () => {
-    const percent = await users.call(SEARCH, { query: '100%' }, alice.accessToken);
+    const percent = await users.call(SearchUsernamesDocument, { query: '100%' }, alice.accessToken);
     expect(percent.data?.searchUsers).toEqual([{ username: 'zed' }]);
-    const underscore = await users.call(SEARCH, { query: 'a_k' }, alice.accessToken);
+    const underscore = await users.call(SearchUsernamesDocument, { query: 'a_k' }, alice.accessToken);
     expect(underscore.data?.searchUsers).toEqual([{ username: 'anna_k' }]);
-    const wildcard = await users.call(SEARCH, { query: '%' }, alice.accessToken);
+    const wildcard = await users.call(SearchUsernamesDocument, { query: '%' }, alice.accessToken);
     expect(wildcard.data?.searchUsers).toEqual([{ username: 'zed' }]);
   });
 
   it('includes the viewer and returns at most `first` users', async () => {
-    const self = await users.call(SEARCH, { query: 'alice' }, alice.accessToken);
+    const self = await users.call(SearchUsernamesDocument, { query: 'alice' }, alice.accessToken);
     expect(self.data?.searchUsers).toEqual([{ username: 'alice' }]);
-    const limited = await users.call(SEARCH, { query: 'ann', first: 2 }, alice.accessToken);
+    const limited = await users.call(SearchUsernamesDocument, { query: 'ann', first: 2 }, alice.accessToken);
     expect(limited.data?.searchUsers).toEqual([{ username: 'ann' }, { username: 'anna_k' }]);
   });
 
@@ -110,22 +113,20 @@ describe('searchUsers', () => {
     ['first = 0', { query: 'ann', first: 0 }, 'first'],
     ['first = 51', { query: 'ann', first: 51 }, 'first'],
   ])('refuses %s with BAD_USER_INPUT', async (_case, variables, field) => {
-    const response = await users.call(SEARCH, variables, alice.accessToken);
+    const response = await users.call(SearchUsernamesDocument, variables, alice.accessToken);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.extensions?.field).toBe(field);
   });
 
   it('needs a signed-in viewer', async () => {
-    expect(errorCode(await users.call(SEARCH, { query: 'ann' }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await users.call(SearchUsernamesDocument, { query: 'ann' }))).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('usersByUsernames', () => {
-  const BY_USERNAMES = `query($usernames: [String!]!) { usersByUsernames(usernames: $usernames) { id username } }`;
-
   it('returns the users asked for in the order asked, each once, ignoring case and leaving out unknown names', async () => {
     const response = await users.call(
-      BY_USERNAMES,
+      UsersByUsernamesDocument,
       { usernames: ['BOB', 'nobody_here', 'alice', 'bob', 'not a username!'] },
       alice.accessToken,
     );
@@ -138,12 +139,12 @@ describe('usersByUsernames', () => {
 
   it('refuses more than 50 names with BAD_USER_INPUT', async () => {
     const usernames = Array.from({ length: 51 }, (_, i) => `name_${i}`);
-    const response = await users.call(BY_USERNAMES, { usernames }, alice.accessToken);
+    const response = await users.call(UsersByUsernamesDocument, { usernames }, alice.accessToken);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.extensions?.field).toBe('usernames');
   });
 
   it('needs a signed-in viewer', async () => {
-    expect(errorCode(await users.call(BY_USERNAMES, { usernames: ['bob'] }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await users.call(UsersByUsernamesDocument, { usernames: ['bob'] }))).toBe('UNAUTHENTICATED');
   });
 });
