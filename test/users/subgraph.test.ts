@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { printSubgraphSdl, ROUTER_SECRET_HEADER } from '@chirpchat/kit';
+import { printSubgraphSdl, ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER } from '@chirpchat/kit';
 import { buildUsersSchema } from '@chirpchat/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/environment.js';
@@ -11,7 +11,7 @@ import {
   SearchUsernamesDocument,
   UsersByUsernamesDocument,
 } from '../support/generated/users-subgraph.js';
-import { errorCode } from '../support/graphql.js';
+import { errorCode, graphql } from '../support/graphql.js';
 import { routerSecret, startUsers, type Account, type UsersFixture } from './fixture.js';
 
 const ENTITIES = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id username displayName email } } }`;
@@ -71,6 +71,38 @@ describe('the subgraph boundary', () => {
     expect(errorCode(response)).toBe('UNAUTHENTICATED');
     expect(response.data?._entities).toEqual([null]);
     expect(response.errors?.[0]?.path).toEqual(['_entities', 0]);
+  });
+
+  it('answers User references to one of our subgraphs calling on its own behalf, without a token, and nothing private', async () => {
+    const response = await graphql<{ _entities: Array<Record<string, unknown> | null> }>(
+      users.url,
+      `
+        query ($r: [_Any!]!) {
+          _entities(representations: $r) {
+            ... on User {
+              id
+              displayName
+              email
+            }
+          }
+        }
+      `,
+      { r: [{ __typename: 'User', id: alice.id }] },
+      undefined,
+      { [ROUTER_SECRET_HEADER]: routerSecret, [SERVICE_CALLER_HEADER]: 'notifications' },
+    );
+    expect(response.errors).toBeUndefined();
+    // email is the owner's alone: a service is nobody's viewer.
+    expect(response.data?._entities).toEqual([{ id: alice.id, displayName: expect.any(String), email: null }]);
+  });
+
+  it('does not take the service header from anyone without the router secret', async () => {
+    const response = await fetch(users.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SERVICE_CALLER_HEADER]: 'notifications' },
+      body: JSON.stringify({ query: ENTITIES, variables: { representations: [{ __typename: 'User', id: alice.id }] } }),
+    });
+    expect(response.status).toBe(401);
   });
 
   it('prints the SDL that is committed as subgraphs/users/schema.graphql', async () => {
