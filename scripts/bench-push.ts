@@ -130,7 +130,7 @@ await start('notifications', 'subgraphs/notifications/dist/src/main.js', ports.n
   PUSH_ENDPOINT_ALLOWLIST: push.allowlistEntry,
   NODE_EXTRA_CA_CERTS: caFile,
 });
-await start('router', 'router/dist/src/main.js', routerPort, {});
+await start('router', 'router/dist/src/start-router.js', routerPort, {});
 const url = local(routerPort);
 
 async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
