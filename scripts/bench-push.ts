@@ -24,6 +24,7 @@ import { createLogger, freePort, generateSigningKeys, JobQueue } from '@chirpcha
 import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { LoopbackPushService, type PushRecord, type TestSubscription } from '../test/notifications/push-service.ts';
+import { benchDatabase } from './bench-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rate = Number(process.env.BENCH_PUSH_RATE ?? 500);
@@ -34,18 +35,14 @@ const groupCount = Number(process.env.BENCH_PUSH_GROUPS ?? 25);
 const groupSize = Number(process.env.BENCH_PUSH_GROUP_SIZE ?? 20);
 /** How long to wait for the last pushes after the last send before calling the rest missing. */
 const drainLimitMs = Number(process.env.BENCH_PUSH_DRAIN_MS ?? 60_000);
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const senderCount = 5;
 const at = (values: number[], q: number) =>
   values.length ? +values[Math.min(values.length - 1, Math.floor(q * values.length))]!.toFixed(1) : null;
 const quietCount = groupSize - 4; // members with no push subscription: all but the sender, two offline, one online
 
-const dbName = `chirpchat_bench_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+const database = await benchDatabase();
+const databaseUrl = database.url;
 
 const push = await LoopbackPushService.start({ decrypt: 'on-read' });
 const scratch = await mkdtemp(path.join(tmpdir(), 'chirpchat-bench-push-'));
@@ -131,7 +128,7 @@ await start('notifications', 'subgraphs/notifications/dist/src/main.js', ports.n
   PUSH_ENDPOINT_ALLOWLIST: push.allowlistEntry,
   NODE_EXTRA_CA_CERTS: caFile,
 });
-await start('router', 'router/dist/src/main.js', routerPort, {});
+await start('router', 'router/dist/src/start-router.js', routerPort, {});
 const url = local(routerPort);
 
 async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
@@ -392,8 +389,7 @@ await Promise.all(
   ),
 );
 await push.close();
-await admin.query(`drop database ${dbName} with (force)`);
-await admin.end();
+await database.drop();
 await rm(scratch, { recursive: true, force: true });
 
 const result = { pipeline, endToEnd, baselineDirectWebPush: baseline };

@@ -1,4 +1,4 @@
 export { createRouter, type RouterOptions } from './router.js';
-export { startAllInOne, type AllInOne } from './all-in-one.js';
+export { createProduct, type Product, type ProductOptions, type ProductSubgraph, type SubgraphName } from './product.js';
 export { webAppRoutes } from './static.js';
 export { webDistPath } from './paths.js';

@@ -41,7 +41,7 @@ export async function startProduct(): Promise<StartedProduct> {
     LOG_LEVEL: 'info',
   };
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'router/dist/src/start.js')], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'router/dist/src/start-product.js')], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

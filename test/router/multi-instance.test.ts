@@ -60,8 +60,8 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
     services.push(media);
     const subgraphs = { USERS_URL: users.url, NOTIFICATIONS_URL: notifications.url, MEDIA_URL: mediaUrl };
     [routerA, routerB] = await Promise.all([
-      startProcess('router-a', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatA!.url }),
-      startProcess('router-b', 'router/dist/src/main.js', { ...env, ...subgraphs, CHAT_URL: chatB!.url }),
+      startProcess('router-a', 'router/dist/src/start-router.js', { ...env, ...subgraphs, CHAT_URL: chatA!.url }),
+      startProcess('router-b', 'router/dist/src/start-router.js', { ...env, ...subgraphs, CHAT_URL: chatB!.url }),
     ]);
     services.push(routerA, routerB);
   });

@@ -1,16 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createBus, createLogger, freePort, generateSigningKeys, type Bus, type RunningServer } from '@chirpchat/kit';
-import { createPresenceStore } from '@chirpchat/kit/contracts';
-import { createUsers } from '@chirpchat/users';
-import { createChat } from '@chirpchat/chat';
-import { createNotifications, generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
-import { createMedia, type MediaOptions } from '@chirpchat/media';
-import { createRouter, webAppRoutes, webDistPath } from '@chirpchat/router';
+import { createLogger, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
+import type { MediaOptions } from '@chirpchat/media';
+import { createProduct, webDistPath } from '@chirpchat/router';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
 export interface Stack {
@@ -115,136 +113,59 @@ export interface StackOptions {
   media?: Partial<MediaOptions>;
 }
 
-/** The whole product in this process against a fresh database: users, chat, notifications, router. */
+/** The whole product in this process (createProduct, as `npm start` runs it) against a fresh database. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const extend = options.web ? webAppRoutes(webDistPath, silent) : undefined;
-  if (options.web && !extend) throw new Error(`The web app is not built (${webDistPath}): run \`npm run build\` first.`);
+  const webIndex = path.join(webDistPath, 'index.html');
+  if (options.web && !existsSync(webIndex)) throw new Error(`The web app is not built (${webDistPath}): run \`npm run build\` first.`);
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
-  const redisUrl = await testRedisUrl();
-  const { bus, waitFor, waitForNew } = countingBus(createBus({ redisUrl }));
-  // One store for the router (writes) and users (reads), as in production; Redis when there is one.
-  const presence = createPresenceStore({ redisUrl });
-  const common = {
-    databaseUrl: database.url,
-    routerSecret,
-    jwtPublicKey: keys.publicKey,
-    logger: silent,
-    production: false,
-    host: '127.0.0.1',
-    port: 0,
-  };
-  // Chat and users ask media about files and media asks chat about members: media's port is known up front.
-  const mediaPort = await freePort();
-  const plannedMediaUrl = `http://127.0.0.1:${mediaPort}/graphql`;
-  const users = await createUsers({
-    mediaUrl: plannedMediaUrl,
-    ...common,
-    jwtPrivateKey: keys.privateKey,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
-    refreshTokenTtlDays: 30,
-    presence,
-  });
-  const usersUrl = await users.listen();
-  const chat = await createChat({
-    mediaUrl: plannedMediaUrl,
-    ...common,
-    usersUrl,
-    bus,
-    typingTtlMs: options.typingTtlMs,
-    clock: options.clock,
-    storyCleanupIntervalMs: options.storyCleanupIntervalMs,
-  });
-  const chatUrl = await chat.listen();
-  const notificationsPort = await freePort();
-  const generatedVapid = generateVapidKeys();
-  const startNotifications = () =>
-    createNotifications({
-      ...common,
-      port: notificationsPort,
-      chatUrl,
-      presence,
-      vapid: { ...generatedVapid, subject: 'mailto:tests@example.com' },
-      ...options.notifications,
-      usersUrl: options.notifications?.usersUrl ?? usersUrl,
-    });
-  let notifications: RunningServer | null = await startNotifications();
-  const notificationsUrl = await notifications.listen();
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
-  const startMedia = () =>
-    createMedia({
-      ...common,
-      port: mediaPort,
-      chatUrl,
-      bus,
-      dataDir: mediaDir,
-      localSecret: 'test-media-secret-'.padEnd(48, 'x'),
-      pollingIntervalSeconds: 1,
-      ...options.media,
-    });
-  let media: RunningServer | null = await startMedia();
-  const mediaUrl = await media.listen();
-  const router = await createRouter({
-    supergraphSdl: await readFile(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl, media: mediaUrl },
+  let counting: ReturnType<typeof countingBus> | undefined;
+  const product = await createProduct({
+    databaseUrl: database.url,
+    redisUrl: await testRedisUrl(),
+    keys,
     routerSecret,
-    jwtPublicKey: keys.publicKey,
-    presence,
-    presenceGraceMs: options.presenceGraceMs,
+    vapid: { ...generateVapidKeys(), subject: 'mailto:tests@example.com' },
+    dataDir: mediaDir,
+    mediaSecret: 'test-media-secret-'.padEnd(48, 'x'),
     logger: silent,
     production: false,
     host: '127.0.0.1',
     port: options.routerPort ?? 0,
-    extend,
+    webApp: options.web ? webDistPath : undefined,
+    wrapBus: (bus) => (counting = countingBus(bus)).bus,
+    users: { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900 },
+    chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
+    notifications: options.notifications,
+    media: { pollingIntervalSeconds: 1, ...options.media },
+    router: { presenceGraceMs: options.presenceGraceMs },
+  }).catch(async (error: unknown) => {
+    await database.drop();
+    await rm(mediaDir, { recursive: true, force: true });
+    throw error;
   });
-  const url = await router.listen();
+  const { waitFor, waitForNew } = counting!;
+  const { users, chat, notifications, media } = product.subgraphs;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
-    url,
-    origin: new URL(url).origin,
-    wsUrl: url.replace(/^http/, 'ws'),
+    url: product.url,
+    origin: new URL(product.url).origin,
+    wsUrl: product.url.replace(/^http/, 'ws'),
     keys,
     waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),
     waitForNewSubscriptions: (topic, count = 1) => waitForNew(topic, count),
     sql: async (text, params = []) => (await pool.query(text, params)).rows,
     databaseUrl: database.url,
-    notifications: {
-      async stop() {
-        await notifications?.close();
-        notifications = null;
-      },
-      async start() {
-        if (notifications) return;
-        const started = await startNotifications();
-        await started.listen();
-        notifications = started;
-      },
-    },
+    notifications: { stop: () => notifications.stop(), start: () => notifications.start() },
     mediaDir,
-    mediaUrl,
-    chatUrl,
-    usersUrl,
+    mediaUrl: media.url,
+    chatUrl: chat.url,
+    usersUrl: users.url,
     routerSecret,
-    media: {
-      async stop() {
-        await media?.close();
-        media = null;
-      },
-      async start() {
-        if (media) return;
-        const started = await startMedia();
-        await started.listen();
-        media = started;
-      },
-    },
+    media: { stop: () => media.stop(), start: () => media.start() },
     async close() {
-      await router.close();
-      await media?.close();
-      await notifications?.close();
-      await chat.close();
-      await users.close();
-      await bus.close();
-      await presence.close();
+      await product.close();
       await pool.end();
       await database.drop();
       await rm(mediaDir, { recursive: true, force: true });

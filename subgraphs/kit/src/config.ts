@@ -62,7 +62,7 @@ export const configFields = {
   JWT_PRIVATE_KEY: pem('PRIVATE'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  /** Where the all-in-one mode keeps the embedded database and generated keys. */
+  /** Where `npm start` keeps the embedded database and generated keys. */
   DATA_DIR: z.string().min(1).default('.data'),
   USERS_URL: url(['http:', 'https:']),
   CHAT_URL: url(['http:', 'https:']),

@@ -47,7 +47,7 @@ export interface PresenceStoreOptions {
 
 /**
  * A Redis store when `redisUrl` is given (any number of router instances), else an in-memory
- * one — which the all-in-one mode hands to both the router and the users subgraph it runs.
+ * one — which `createProduct` hands to the router, users and notifications it runs in one process.
  */
 export function createPresenceStore(options: PresenceStoreOptions = {}): PresenceStore {
   const prefix = options.prefix ?? 'chirpchat:presence:';

@@ -5,7 +5,7 @@ export type IsOnline = (userIds: readonly string[]) => Promise<ReadonlySet<strin
 
 /**
  * Presence as the routers record it in the shared PresenceStore (Redis across instances, or
- * the in-memory store the all-in-one mode hands to router, users and notifications), read for
+ * the in-memory store `createProduct` hands to router, users and notifications), read for
  * all the users of a batch in one round trip.
  */
 export function onlineIn(store: PresenceStore): IsOnline {

@@ -6,7 +6,7 @@ import { supergraphPath, webDistPath } from './paths.js';
 import { cloudinaryOrigins } from '@chirpchat/media';
 import { webAppRoutes } from './static.js';
 
-// One router process in front of separately running subgraphs (see README, "Running services separately").
+// `npm run start:router`: one router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
   const config = readConfig(
     [

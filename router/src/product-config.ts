@@ -3,37 +3,33 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ConfigError,
-  createBus,
   createLogger,
-  freePort,
   generateSigningKeys,
   readConfig,
   startEmbeddedPostgres,
   type EmbeddedDatabase,
   type Logger,
 } from '@chirpchat/kit';
-import { createPresenceStore } from '@chirpchat/kit/contracts';
-import { createUsers } from '@chirpchat/users';
-import { createChat } from '@chirpchat/chat';
-import { createNotifications, generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
-import { cloudinaryOptions, cloudinaryOrigins, createMedia } from '@chirpchat/media';
-import { createRouter } from './router.js';
-import { repoRoot, supergraphPath, webDistPath } from './paths.js';
-import { webAppRoutes } from './static.js';
+import { generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
+import { cloudinaryOptions } from '@chirpchat/media';
+import { repoRoot, webDistPath } from './paths.js';
+import type { ProductOptions } from './product.js';
 
-export interface AllInOne {
-  /** The router's GraphQL endpoint. */
-  url: string;
-  close(): Promise<void>;
+/** `npm start`'s configuration: the product's options, and what was started to provide them. */
+export interface ProductConfig {
+  options: ProductOptions;
+  logger: Logger;
+  /** Stops what the configuration started (the embedded PostgreSQL); call it after the product has closed. */
+  release(): Promise<void>;
 }
 
 /**
- * The whole product in one process: every subgraph on a loopback port behind the router on
- * `PORT`. Real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set; otherwise an
- * embedded PostgreSQL under DATA_DIR, an in-memory bus and an in-memory presence store that
- * the router (which writes it) and the users subgraph (which reads it) share.
+ * Reads `npm start`'s configuration from the environment. Real PostgreSQL and Redis when
+ * DATABASE_URL / REDIS_URL are set; otherwise an embedded PostgreSQL under DATA_DIR (started
+ * here) and the product's in-memory bus and presence. The JWT key pair, the VAPID key pair and
+ * the media secret are generated once and kept under DATA_DIR unless the environment sets them.
  */
-export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promise<AllInOne> {
+export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promise<ProductConfig> {
   const config = readConfig(
     [
       'NODE_ENV',
@@ -55,16 +51,12 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
     { PORT: '4000' },
   );
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const production = config.NODE_ENV === 'production';
   const dataDir = path.resolve(repoRoot, config.DATA_DIR);
   const keys = await signingKeys(env, dataDir, logger);
   const vapid = await vapidKeys(env, dataDir, logger);
   const routerSecret = env.ROUTER_SECRET || randomBytes(32).toString('base64url');
   const mediaSecret = await persistentSecret(env, 'MEDIA_SECRET', path.join(dataDir, 'media-secret'));
   const cloudinary = cloudinaryOptions(config);
-  // Chat and users ask media about files and media asks chat about members: media's port is known up front.
-  const mediaPort = await freePort();
-  const mediaUrl = `http://127.0.0.1:${mediaPort}/graphql`;
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -76,75 +68,31 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env): Promi
   if (!config.REDIS_URL) {
     logger.info('REDIS_URL is not set: live events use an in-memory bus, so only this one process can serve subscriptions');
   }
-  const bus = createBus({ redisUrl: config.REDIS_URL });
-  const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
-  const common = { databaseUrl, routerSecret, jwtPublicKey: keys.publicKey, production, host: '127.0.0.1', port: 0 };
-
-  const users = await createUsers({
-    ...common,
-    jwtPrivateKey: keys.privateKey,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-    presence,
-    mediaUrl,
-    logger: logger.child({ service: 'users' }),
-  });
-  const usersUrl = await users.listen();
-  const chat = await createChat({ ...common, usersUrl, mediaUrl, bus, logger: logger.child({ service: 'chat' }) });
-  const chatUrl = await chat.listen();
-  const notifications = await createNotifications({
-    ...common,
-    chatUrl,
-    usersUrl,
-    vapid,
-    presence,
-    pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST,
-    logger: logger.child({ service: 'notifications' }),
-  });
-  const notificationsUrl = await notifications.listen();
-  const media = await createMedia({
-    ...common,
-    chatUrl,
-    bus,
-    dataDir,
-    localSecret: mediaSecret,
-    urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
-    cloudinary,
-    port: mediaPort,
-    logger: logger.child({ service: 'media' }),
-  });
-  await media.listen();
   logger.info(
     cloudinary
       ? 'media: Cloudinary'
       : `media: the local store under ${path.join(dataDir, 'media')} (set CLOUDINARY_URL for Cloudinary); processing needs ffmpeg on the PATH for video and audio`,
   );
-  const router = await createRouter({
-    supergraphSdl: await readFile(supergraphPath, 'utf8'),
-    subgraphUrls: { users: usersUrl, chat: chatUrl, notifications: notificationsUrl, media: mediaUrl },
-    routerSecret,
-    jwtPublicKey: keys.publicKey,
-    presence,
-    logger: logger.child({ service: 'router' }),
-    production,
-    host: config.HOST,
-    port: config.PORT,
-    extend: webAppRoutes(webDistPath, logger.child({ service: 'router' }), cloudinary ? cloudinaryOrigins(cloudinary.url) : []),
-  });
-  const url = await router.listen();
-  const local = (pathname: string) => new URL(pathname, url).toString().replace('127.0.0.1', 'localhost');
-  logger.info(`ChirpChat is up: the app at ${local('/')}, GraphQL at ${local('/graphql')}, health at ${local('/health')}`);
-
   return {
-    url,
-    async close() {
-      await router.close();
-      await media.close();
-      await notifications.close();
-      await chat.close();
-      await users.close();
-      await bus.close();
-      await presence.close();
+    options: {
+      databaseUrl,
+      redisUrl: config.REDIS_URL,
+      keys,
+      routerSecret,
+      vapid,
+      dataDir,
+      mediaSecret,
+      logger,
+      production: config.NODE_ENV === 'production',
+      host: config.HOST,
+      port: config.PORT,
+      webApp: webDistPath,
+      users: { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS },
+      notifications: { pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST },
+      media: { urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS, cloudinary },
+    },
+    logger,
+    release: async () => {
       await embedded?.stop();
     },
   };
