@@ -4,6 +4,7 @@ import path from 'node:path';
 import { freePort } from '@chirpchat/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatAs } from '../support/chat.js';
+import { DeleteMessageMediaDocument } from '../support/generated/graphql.js';
 import { registerUser, type TestUser } from '../support/graphql.js';
 import { startFakeCloudinary, type FakeCloudinary } from '../support/fake-cloudinary.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -124,9 +125,7 @@ describe('Cloudinary', () => {
     const { media } = await processedPng('pier');
     const message = await chatAs(stack, alice).send(conversationId, 'pier', { mediaIds: [media.id] });
     cloud.failNext('delete_resources', 2, 500);
-    const deleted = await chatAs(stack, alice).call(`mutation($id: ID!) { deleteMessage(id: $id, forEveryone: true) { id } }`, {
-      id: message.id,
-    });
+    const deleted = await chatAs(stack, alice).call(DeleteMessageMediaDocument, { id: message.id, forEveryone: true });
     expect(deleted.errors).toBeUndefined();
     await expect.poll(() => cloud.assets.has(`chirpchat/${media.id}`), { timeout: 30_000 }).toBe(false);
     await expect.poll(() => stack.sql(`select id from media.media where id = $1`, [media.id]), { timeout: 10_000 }).toEqual([]);

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, JobQueue } from '@chirpchat/kit';
 import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
+import {
+  MuteConversationDocument,
+  MyPushSubscriptionIdsDocument,
+  SendMessageIdDocument,
+  UpdateNotificationSettingsDocument,
+  VapidPublicKeyDocument,
+} from '../support/generated/graphql.js';
 import { graphql, type TestUser } from '../support/graphql.js';
 import { REGISTER, startNotificationsFixture, type NotificationsFixture } from './fixture.js';
 
@@ -10,16 +17,7 @@ let vapidPublicKey: string;
 
 beforeAll(async () => {
   f = await startNotificationsFixture();
-  vapidPublicKey = (
-    await graphql(
-      f.stack.url,
-      `
-        {
-          vapidPublicKey
-        }
-      `,
-    )
-  ).data!.vapidPublicKey;
+  vapidPublicKey = (await graphql(f.stack.url, VapidPublicKeyDocument, {})).data!.vapidPublicKey;
 });
 
 afterAll(async () => {
@@ -53,16 +51,7 @@ describe('who gets a push', () => {
     ]);
     const conversationId = await f.conversation(alice, [bob, carol, dave], 'GROUP', 'Weekend plans');
     f.online.add(carol.id);
-    const muted = await graphql(
-      f.stack.url,
-      `
-        mutation ($id: ID!) {
-          muteConversation(conversationId: $id)
-        }
-      `,
-      { id: conversationId },
-      dave.accessToken,
-    );
+    const muted = await graphql(f.stack.url, MuteConversationDocument, { id: conversationId }, dave.accessToken);
     expect(muted.data?.muteConversation).toBe(true);
 
     const message = await f.send(alice, conversationId, 'Shall we go hiking on Saturday?');
@@ -109,19 +98,7 @@ describe('who gets a push', () => {
   it('leaves the preview out for someone who turned previews off, and shortens long text', async () => {
     const [eve, frank] = await Promise.all([f.user('eve'), f.user('frank')]);
     const [eveDevice, frankDevice] = await Promise.all([f.device(eve), f.device(frank)]);
-    const off = await graphql(
-      f.stack.url,
-      `
-        mutation {
-          updateNotificationSettings(input: { showPreviews: false }) {
-            showPreviews
-            notifyMentionsWhenMuted
-          }
-        }
-      `,
-      {},
-      eve.accessToken,
-    );
+    const off = await graphql(f.stack.url, UpdateNotificationSettingsDocument, { input: { showPreviews: false } }, eve.accessToken);
     expect(off.data?.updateNotificationSettings).toEqual({ showPreviews: false, notifyMentionsWhenMuted: false });
     const conversationId = await f.conversation(alice, [eve, frank]);
     await f.send(alice, conversationId, `secret ${'x'.repeat(300)}`);
@@ -145,29 +122,8 @@ describe('who gets a push', () => {
     const [gina, hal] = await Promise.all([f.user('gina'), f.user('hal')]);
     const [ginaDevice, halDevice] = await Promise.all([f.device(gina), f.device(hal)]);
     const conversationId = await f.conversation(alice, [gina, hal]);
-    for (const user of [gina, hal])
-      await graphql(
-        f.stack.url,
-        `
-          mutation ($id: ID!) {
-            muteConversation(conversationId: $id)
-          }
-        `,
-        { id: conversationId },
-        user.accessToken,
-      );
-    await graphql(
-      f.stack.url,
-      `
-        mutation {
-          updateNotificationSettings(input: { notifyMentionsWhenMuted: true }) {
-            showPreviews
-          }
-        }
-      `,
-      {},
-      gina.accessToken,
-    );
+    for (const user of [gina, hal]) await graphql(f.stack.url, MuteConversationDocument, { id: conversationId }, user.accessToken);
+    await graphql(f.stack.url, UpdateNotificationSettingsDocument, { input: { notifyMentionsWhenMuted: true } }, gina.accessToken);
 
     // Chat fills mentionedUserIds once it parses mentions; until then the event is enqueued here as chat would.
     const jobs = await JobQueue.start({
@@ -205,16 +161,7 @@ describe('who gets a push', () => {
     const bobDevice = await f.device(bob);
     const conversationId = await f.conversation(alice, [bob]);
     const until = new Date(Date.now() + 60_000).toISOString();
-    await graphql(
-      f.stack.url,
-      `
-        mutation ($id: ID!, $until: DateTime) {
-          muteConversation(conversationId: $id, until: $until)
-        }
-      `,
-      { id: conversationId, until },
-      bob.accessToken,
-    );
+    await graphql(f.stack.url, MuteConversationDocument, { id: conversationId, until }, bob.accessToken);
     await f.sql(`update notifications.conversation_mute set until = now() - interval '1 second' where conversation_id = $1`, [
       conversationId,
     ]);
@@ -268,18 +215,7 @@ describe('what the push service answers', () => {
     await f.settled([message.id]);
     expect(f.push.received(bobDevice.id).map((push) => push.status)).toEqual([410]);
     expect(await f.sql(`select 1 from notifications.push_subscription where id = $1`, [bobDevice.subscriptionId])).toEqual([]);
-    const mine = await graphql(
-      f.stack.url,
-      `
-        {
-          pushSubscriptions {
-            id
-          }
-        }
-      `,
-      {},
-      bob.accessToken,
-    );
+    const mine = await graphql(f.stack.url, MyPushSubscriptionIdsDocument, {}, bob.accessToken);
     expect(mine.data?.pushSubscriptions).not.toContainEqual({ id: bobDevice.subscriptionId });
   });
 
@@ -370,20 +306,7 @@ describe('"message sent" events from chat', () => {
     const conversationId = await f.conversation(alice, [bob], 'GROUP', 'Race');
     const input = { conversationId, clientId: 'same-key', text: 'only once' };
     const results = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        graphql(
-          f.stack.url,
-          `
-            mutation ($input: SendMessageInput!) {
-              sendMessage(input: $input) {
-                id
-              }
-            }
-          `,
-          { input },
-          alice.accessToken,
-        ),
-      ),
+      Array.from({ length: 8 }, () => graphql(f.stack.url, SendMessageIdDocument, { input }, alice.accessToken)),
     );
     expect(results.flatMap((result) => result.errors ?? [])).toEqual([]);
     const ids = new Set(results.map((result) => result.data?.sendMessage.id));

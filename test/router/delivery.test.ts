@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConversationIdsDocument,
+  ConversationPageDocument,
+  CreateConversationIdDocument,
+  CreateDirectConversationDocument,
+  MessagesAfterSeqDocument,
+  SendMessageClientIdDocument,
+} from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq text clientId } }`;
-const PAGE = `query($id: ID!, $first: Int, $before: String, $after: String) {
-  conversation(id: $id) { lastSeq messages(first: $first, before: $before, after: $after) {
-    edges { cursor node { seq text } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
 
 let stack: Stack;
 let alice: TestUser;
@@ -14,14 +17,8 @@ let bob: TestUser;
 async function newConversation(): Promise<string> {
   const created = await graphql(
     stack.url,
-    `
-      mutation ($peers: [ID!]!) {
-        createConversation(input: { kind: GROUP, title: "Team", memberIds: $peers }) {
-          id
-        }
-      }
-    `,
-    { peers: [bob.id] },
+    CreateConversationIdDocument,
+    { input: { kind: 'GROUP', title: 'Team', memberIds: [bob.id] } },
     alice.accessToken,
   );
   if (!created.data) throw new Error(JSON.stringify(created.errors));
@@ -29,7 +26,7 @@ async function newConversation(): Promise<string> {
 }
 
 async function send(conversationId: string, clientId: string, text: string, user = alice) {
-  return graphql(stack.url, SEND, { input: { conversationId, clientId, text } }, user.accessToken);
+  return graphql(stack.url, SendMessageClientIdDocument, { input: { conversationId, clientId, text } }, user.accessToken);
 }
 
 beforeAll(async () => {
@@ -47,9 +44,9 @@ describe('sending', () => {
     const first = await send(conversationId, 'same-key', 'once');
     const again = await send(conversationId, 'same-key', 'once');
     expect(again.data?.sendMessage).toEqual(first.data?.sendMessage);
-    const read = await graphql(stack.url, PAGE, { id: conversationId }, bob.accessToken);
-    expect(read.data?.conversation.lastSeq).toBe(1);
-    expect(read.data?.conversation.messages.edges).toHaveLength(1);
+    const read = await graphql(stack.url, ConversationPageDocument, { id: conversationId }, bob.accessToken);
+    expect(read.data?.conversation?.lastSeq).toBe(1);
+    expect(read.data?.conversation?.messages.edges).toHaveLength(1);
   });
 
   it('gives 50 concurrent sends the seqs 1..50 with no gap or duplicate', async () => {
@@ -58,7 +55,7 @@ describe('sending', () => {
       Array.from({ length: 50 }, (_, i) => send(conversationId, `burst-${i}`, `message ${i}`, i % 2 ? alice : bob)),
     );
     expect(results.every((r) => !r.errors)).toBe(true);
-    const seqs = results.map((r) => r.data!.sendMessage.seq as number).sort((a, b) => a - b);
+    const seqs = results.map((r) => r.data!.sendMessage.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
@@ -69,64 +66,27 @@ describe('sending', () => {
       expect(errorCode(response)).toBe('BAD_USER_INPUT');
       expect(response.errors?.[0]?.message.length).toBeGreaterThan(10);
     }
-    const read = await graphql(stack.url, PAGE, { id: conversationId }, alice.accessToken);
-    expect(read.data?.conversation.lastSeq).toBe(0);
-    expect(read.data?.conversation.messages.edges).toEqual([]);
+    const read = await graphql(stack.url, ConversationPageDocument, { id: conversationId }, alice.accessToken);
+    expect(read.data?.conversation?.lastSeq).toBe(0);
+    expect(read.data?.conversation?.messages.edges).toEqual([]);
   });
 
   it('refuses unknown user ids when creating a conversation and stores nothing', async () => {
-    const before = await graphql(
-      stack.url,
-      `
-        {
-          conversations(first: 100) {
-            edges {
-              node {
-                id
-              }
-            }
-          }
-        }
-      `,
-      {},
-      alice.accessToken,
-    );
+    const before = await graphql(stack.url, ConversationIdsDocument, {}, alice.accessToken);
     const response = await graphql(
       stack.url,
-      `
-        mutation {
-          createConversation(input: { kind: GROUP, title: "Ghosts", memberIds: ["00000000-0000-4000-8000-000000000000"] }) {
-            id
-          }
-        }
-      `,
-      {},
+      CreateConversationIdDocument,
+      { input: { kind: 'GROUP', title: 'Ghosts', memberIds: ['00000000-0000-4000-8000-000000000000'] } },
       alice.accessToken,
     );
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
-    const after = await graphql(
-      stack.url,
-      `
-        {
-          conversations(first: 100) {
-            edges {
-              node {
-                id
-              }
-            }
-          }
-        }
-      `,
-      {},
-      alice.accessToken,
-    );
+    const after = await graphql(stack.url, ConversationIdsDocument, {}, alice.accessToken);
     expect(after.data?.conversations.edges).toEqual(before.data?.conversations.edges);
   });
 
   it('returns the existing DIRECT conversation for the same peer', async () => {
-    const create = `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id } }`;
-    const first = await graphql(stack.url, create, { peer: bob.id }, alice.accessToken);
-    const second = await graphql(stack.url, create, { peer: alice.id }, bob.accessToken);
+    const first = await graphql(stack.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
+    const second = await graphql(stack.url, CreateDirectConversationDocument, { peer: alice.id }, bob.accessToken);
     expect(second.data?.createConversation.id).toBe(first.data?.createConversation.id);
   });
 });
@@ -147,14 +107,14 @@ describe('history', () => {
     let before: string | undefined;
     let pages = 0;
     for (;;) {
-      const response = await graphql(stack.url, PAGE, { id: conversationId, first: 50, before }, bob.accessToken);
-      const { edges, pageInfo } = response.data!.conversation.messages;
-      const seqs = edges.map((e: { node: { seq: number } }) => e.node.seq);
+      const response = await graphql(stack.url, ConversationPageDocument, { id: conversationId, first: 50, before }, bob.accessToken);
+      const { edges, pageInfo } = response.data!.conversation!.messages;
+      const seqs = edges.map((e) => e.node.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       seen.unshift(...seqs);
       pages++;
       if (!pageInfo.hasPreviousPage) break;
-      before = pageInfo.startCursor;
+      before = pageInfo.startCursor!;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
@@ -164,47 +124,35 @@ describe('history', () => {
     // The cursor of the oldest message: page backwards until nothing older exists.
     let oldestCursor: string | undefined;
     for (let before: string | undefined; ;) {
-      const page = await graphql(stack.url, PAGE, { id: conversationId, first: 100, before }, bob.accessToken);
-      const { pageInfo } = page.data!.conversation.messages;
-      oldestCursor = before = pageInfo.startCursor;
+      const page = await graphql(stack.url, ConversationPageDocument, { id: conversationId, first: 100, before }, bob.accessToken);
+      const { pageInfo } = page.data!.conversation!.messages;
+      oldestCursor = before = pageInfo.startCursor!;
       if (!pageInfo.hasPreviousPage) break;
     }
 
     const seen: number[] = [1];
     let pages = 0;
     for (let after = oldestCursor; ;) {
-      const response = await graphql(stack.url, PAGE, { id: conversationId, first: 50, after }, bob.accessToken);
-      const { edges, pageInfo } = response.data!.conversation.messages;
-      seen.push(...edges.map((e: { node: { seq: number } }) => e.node.seq));
+      const response = await graphql(stack.url, ConversationPageDocument, { id: conversationId, first: 50, after }, bob.accessToken);
+      const { edges, pageInfo } = response.data!.conversation!.messages;
+      seen.push(...edges.map((e) => e.node.seq));
       pages++;
       expect(pageInfo.hasPreviousPage).toBe(true);
       if (!pageInfo.hasNextPage) break;
-      after = pageInfo.endCursor;
+      after = pageInfo.endCursor!;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
   });
 
   it('returns exactly the missed messages from messagesSince, in order', async () => {
-    const response = await graphql(
-      stack.url,
-      `
-        query ($id: ID!) {
-          messagesSince(conversationId: $id, afterSeq: 97, first: 200) {
-            seq
-            text
-          }
-        }
-      `,
-      { id: conversationId },
-      bob.accessToken,
-    );
-    expect(response.data?.messagesSince.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 23 }, (_, i) => 98 + i));
-    expect(response.data?.messagesSince[0].text).toBe('line 98');
+    const response = await graphql(stack.url, MessagesAfterSeqDocument, { c: conversationId, afterSeq: 97, first: 200 }, bob.accessToken);
+    expect(response.data?.messagesSince.map((m) => m.seq)).toEqual(Array.from({ length: 23 }, (_, i) => 98 + i));
+    expect(response.data?.messagesSince[0]?.text).toBe('line 98');
   });
 
   it('refuses a page size over the cap', async () => {
-    const response = await graphql(stack.url, PAGE, { id: conversationId, first: 101 }, bob.accessToken);
+    const response = await graphql(stack.url, ConversationPageDocument, { id: conversationId, first: 101 }, bob.accessToken);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
   });
 });

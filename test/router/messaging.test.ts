@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importPKCS8 } from 'jose';
 import { generateSigningKeys } from '@chirpchat/kit';
 import { deferred } from '../support/async.js';
+import {
+  ConversationTextsDocument,
+  CreateDirectConversationDocument,
+  MessageAddedSenderDocument,
+  MessageIdsSinceDocument,
+  SendMessageSeqDocument,
+} from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const CREATE_DIRECT = `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id kind } }`;
-const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq text } }`;
-const MESSAGE_ADDED = `subscription($conversationId: ID) { messageAdded(conversationId: $conversationId) { seq text conversationId sender { id username displayName } } }`;
 
 let stack: Stack;
 let alice: TestUser;
@@ -22,7 +25,7 @@ beforeAll(async () => {
     registerUser(stack.url, 'bob'),
     registerUser(stack.url, 'mallory'),
   ]);
-  const created = await graphql(stack.url, CREATE_DIRECT, { peer: bob.id }, alice.accessToken);
+  const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
   conversationId = created.data!.createConversation.id;
 });
 
@@ -40,10 +43,15 @@ function closeEvent(token: string | undefined) {
 describe('messages through the router', () => {
   it('delivers a message live to the other member with seq 1 and the sender resolved by the users subgraph', async () => {
     const client = wsClient(stack.wsUrl, bob.accessToken);
-    const live = subscribe(client, MESSAGE_ADDED, { conversationId });
+    const live = subscribe(client, MessageAddedSenderDocument, { conversationId });
     await stack.waitForSubscribers(bob.id);
 
-    const sent = await graphql(stack.url, SEND, { input: { conversationId, clientId: 'first', text: 'Hello Bob' } }, alice.accessToken);
+    const sent = await graphql(
+      stack.url,
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'first', text: 'Hello Bob' } },
+      alice.accessToken,
+    );
     expect(sent.errors).toBeUndefined();
 
     const event = await live.next();
@@ -64,9 +72,14 @@ describe('messages through the router', () => {
     const client = wsClient(stack.wsUrl, bob.accessToken);
     // A new subscription: the previous test's one on the same topic may still be being released.
     const subscribed = stack.waitForNewSubscriptions(`messageAdded:${bob.id}`);
-    const live = subscribe(client, MESSAGE_ADDED);
+    const live = subscribe(client, MessageAddedSenderDocument);
     await subscribed;
-    await graphql(stack.url, SEND, { input: { conversationId, clientId: 'second', text: 'Still there?' } }, alice.accessToken);
+    await graphql(
+      stack.url,
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'second', text: 'Still there?' } },
+      alice.accessToken,
+    );
     const event = await live.next();
     expect(event.data?.messageAdded).toMatchObject({ seq: 2, text: 'Still there?', sender: { displayName: alice.displayName } });
     await live.close();
@@ -74,48 +87,24 @@ describe('messages through the router', () => {
   });
 
   it('refuses a non-member the conversation, its messages and a subscription to it', async () => {
-    const read = await graphql(
-      stack.url,
-      `
-        query ($id: ID!) {
-          conversation(id: $id) {
-            id
-            messages {
-              edges {
-                node {
-                  text
-                }
-              }
-            }
-          }
-        }
-      `,
-      { id: conversationId },
-      mallory.accessToken,
-    );
+    const read = await graphql(stack.url, ConversationTextsDocument, { id: conversationId }, mallory.accessToken);
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(errorCode(read));
     expect(read.data?.conversation ?? null).toBeNull();
 
-    const since = await graphql(
-      stack.url,
-      `
-        query ($id: ID!) {
-          messagesSince(conversationId: $id, afterSeq: 0) {
-            text
-          }
-        }
-      `,
-      { id: conversationId },
-      mallory.accessToken,
-    );
+    const since = await graphql(stack.url, MessageIdsSinceDocument, { c: conversationId }, mallory.accessToken);
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(errorCode(since));
     expect(since.data ?? null).toBeNull();
 
-    const send = await graphql(stack.url, SEND, { input: { conversationId, clientId: 'intrude', text: 'let me in' } }, mallory.accessToken);
+    const send = await graphql(
+      stack.url,
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'intrude', text: 'let me in' } },
+      mallory.accessToken,
+    );
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(errorCode(send));
 
     const client = wsClient(stack.wsUrl, mallory.accessToken);
-    const live = subscribe(client, MESSAGE_ADDED, { conversationId });
+    const live = subscribe(client, MessageAddedSenderDocument, { conversationId });
     const refused = await live.next();
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(refused.errors?.[0]?.extensions?.code);
     await live.completed;
@@ -124,17 +113,22 @@ describe('messages through the router', () => {
 
   it('sends a non-member no events on a subscription without argument', async () => {
     const malloryClient = wsClient(stack.wsUrl, mallory.accessToken);
-    const malloryLive = subscribe(malloryClient, MESSAGE_ADDED);
+    const malloryLive = subscribe(malloryClient, MessageAddedSenderDocument);
     const bobClient = wsClient(stack.wsUrl, bob.accessToken);
-    const bobLive = subscribe(bobClient, MESSAGE_ADDED);
+    const bobLive = subscribe(bobClient, MessageAddedSenderDocument);
     await Promise.all([stack.waitForSubscribers(mallory.id), stack.waitForSubscribers(bob.id)]);
 
-    await graphql(stack.url, SEND, { input: { conversationId, clientId: 'secret', text: 'for Bob only' } }, alice.accessToken);
-    // Mallory's own conversation with Alice: the first event Mallory sees must be this one.
-    const own = await graphql(stack.url, CREATE_DIRECT, { peer: mallory.id }, alice.accessToken);
     await graphql(
       stack.url,
-      SEND,
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'secret', text: 'for Bob only' } },
+      alice.accessToken,
+    );
+    // Mallory's own conversation with Alice: the first event Mallory sees must be this one.
+    const own = await graphql(stack.url, CreateDirectConversationDocument, { peer: mallory.id }, alice.accessToken);
+    await graphql(
+      stack.url,
+      SendMessageSeqDocument,
       { input: { conversationId: own.data!.createConversation.id, clientId: 'hi-mallory', text: 'Hi Mallory' } },
       alice.accessToken,
     );
@@ -186,7 +180,7 @@ describe('socket authentication', () => {
       .setExpirationTime(expiresAt)
       .sign(key);
     const { client, closed } = closeEvent(shortLived);
-    const live = subscribe(client, MESSAGE_ADDED);
+    const live = subscribe(client, MessageAddedSenderDocument);
     await stack.waitForSubscribers(alice.id);
     const event = await closed;
     expect(event.code).toBe(4403);
@@ -196,6 +190,7 @@ describe('socket authentication', () => {
 
   it('answers queries over the socket with a pointer to HTTP', async () => {
     const client = wsClient(stack.wsUrl, alice.accessToken);
+    // A query, on purpose, where only subscriptions go.
     const result = await subscribe(client, `query { conversations { edges { node { id } } } }`).next();
     expect(result.errors?.[0]?.message).toMatch(/POST \/graphql/);
     await client.dispose();

@@ -6,6 +6,12 @@ import { freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { waitUntil } from '../support/async.js';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
+import {
+  CreateDirectConversationDocument,
+  LiveMessagesDocument,
+  SendMessageSeqDocument,
+  UserPresenceDocument,
+} from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
 import { routerSecret, startProcess, stopProcess, waitForRedisSubscribers, type ServiceProcess } from '../support/stack.js';
 
@@ -75,36 +81,17 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   it('delivers to a subscriber on router A what was sent through router B', async () => {
     const alice = await registerUser(routerB.url, 'alice');
     const bob = await registerUser(routerA.url, 'bob');
-    const created = await graphql(
-      routerB.url,
-      `
-        mutation ($peer: ID!) {
-          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-            id
-          }
-        }
-      `,
-      { peer: bob.id },
-      alice.accessToken,
-    );
+    const created = await graphql(routerB.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
     const conversationId = created.data!.createConversation.id;
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
-    const live = subscribe(client, `subscription($id: ID) { messageAdded(conversationId: $id) { seq text sender { displayName } } }`, {
-      id: conversationId,
-    });
+    const live = subscribe(client, LiveMessagesDocument, { c: conversationId });
     await waitForRedisSubscribers(redisUrl!, bob.id);
 
     const sent = await graphql(
       routerB.url,
-      `
-        mutation ($id: ID!) {
-          sendMessage(input: { conversationId: $id, clientId: "x1", text: "across instances" }) {
-            seq
-          }
-        }
-      `,
-      { id: conversationId },
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'x1', text: 'across instances' } },
       alice.accessToken,
     );
     expect(sent.data?.sendMessage.seq).toBe(1);
@@ -118,21 +105,7 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
   it('shows through router B that a user holding a socket on router A is ONLINE', async () => {
     const alice = await registerUser(routerB.url, 'alice');
     const bob = await registerUser(routerA.url, 'bob');
-    const presence = async () =>
-      (
-        await graphql(
-          routerB.url,
-          `
-            query ($id: ID!) {
-              user(id: $id) {
-                presence
-              }
-            }
-          `,
-          { id: bob.id },
-          alice.accessToken,
-        )
-      ).data?.user.presence;
+    const presence = async () => (await graphql(routerB.url, UserPresenceDocument, { id: bob.id }, alice.accessToken)).data?.user?.presence;
     expect(await presence()).toBe('OFFLINE');
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);

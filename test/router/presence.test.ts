@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { waitUntil } from '../support/async.js';
+import { CreateDirectConversationDocument, MemberPresenceDocument, UserPresenceDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const GRACE_MS = 300;
-const PRESENCE = `query($id: ID!) { user(id: $id) { presence lastSeenAt } }`;
-const MEMBER_PRESENCE = `query($id: ID!) { conversation(id: $id) { members { user { id presence lastSeenAt } } } }`;
 
 let stack: Stack;
 let alice: TestUser;
@@ -38,8 +37,8 @@ function connect(user: TestUser): Promise<Client> {
 }
 
 /** `user`'s presence as `viewer` sees it. */
-async function presenceOf(user: TestUser, viewer = alice): Promise<{ presence: string; lastSeenAt: string | null }> {
-  const response = await graphql(stack.url, PRESENCE, { id: user.id }, viewer.accessToken);
+async function presenceOf(user: TestUser, viewer = alice) {
+  const response = await graphql(stack.url, UserPresenceDocument, { id: user.id }, viewer.accessToken);
   if (!response.data?.user) throw new Error(JSON.stringify(response.errors));
   return response.data.user;
 }
@@ -55,7 +54,7 @@ async function watchPresence(user: TestUser, ms: number): Promise<string[]> {
 }
 
 /** Presence lives in Redis (or the shared store), written by the router: read until it shows OFFLINE. */
-function untilOffline(user: TestUser): Promise<{ presence: string; lastSeenAt: string | null }> {
+function untilOffline(user: TestUser) {
   return waitUntil(
     async () => {
       const state = await presenceOf(user);
@@ -72,24 +71,13 @@ describe('presence through the router', () => {
   });
 
   it('shows a user ONLINE while they hold a socket, and OFFLINE with lastSeenAt once the grace period after closing has passed', async () => {
-    const created = await graphql(
-      stack.url,
-      `
-        mutation ($peer: ID!) {
-          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-            id
-          }
-        }
-      `,
-      { peer: bob.id },
-      alice.accessToken,
-    );
+    const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
     const conversationId = created.data!.createConversation.id;
 
     const socket = await connect(bob);
     expect(await presenceOf(bob)).toEqual({ presence: 'ONLINE', lastSeenAt: null });
-    const members = await graphql(stack.url, MEMBER_PRESENCE, { id: conversationId }, alice.accessToken);
-    expect(members.data?.conversation.members).toContainEqual({ user: { id: bob.id, presence: 'ONLINE', lastSeenAt: null } });
+    const members = await graphql(stack.url, MemberPresenceDocument, { id: conversationId }, alice.accessToken);
+    expect(members.data?.conversation?.members).toContainEqual({ user: { id: bob.id, presence: 'ONLINE', lastSeenAt: null } });
 
     const closedAt = Date.now();
     await socket.dispose();

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatAs } from '../support/chat.js';
-import { errorCode, registerUser, type TestUser } from '../support/graphql.js';
+import {
+  DeleteMessageByDefaultDocument,
+  EditMessageTextDocument,
+  SearchMessageHitsDocument,
+  SearchMessageIdsDocument,
+} from '../support/generated/graphql.js';
+import { errorCode, registerUser, source, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const SEARCH = `query($q: String!, $c: ID, $first: Int) {
-  searchMessages(query: $q, conversationId: $c, first: $first) { id text conversation { id title } sender { username } } }`;
-
-type Hit = { id: string; text: string; conversation: { id: string; title: string | null }; sender: { username: string } };
 
 let stack: Stack;
 let alice: TestUser;
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 function search(as: TestUser, q: string, extra: { c?: string; first?: number } = {}) {
-  return chatAs(stack, as).call<{ searchMessages: Hit[] }>(SEARCH, { q, ...extra });
+  return chatAs(stack, as).call(SearchMessageHitsDocument, { q, ...extra });
 }
 
 describe('searchMessages', () => {
@@ -94,9 +95,9 @@ describe('searchMessages', () => {
   it('finds edited text by its new words only, and skips deleted messages', async () => {
     const chat = chatAs(stack, alice);
     const edited = await chat.send(team, 'meet at the aardvark');
-    await chat.call(`mutation($id: ID!) { editMessage(id: $id, text: "meet at the okapi") { id } }`, { id: edited.id });
+    await chat.call(EditMessageTextDocument, { id: edited.id, text: 'meet at the okapi' });
     const deleted = await chat.send(team, 'okapi facts, soon gone');
-    await chat.call(`mutation($id: ID!) { deleteMessage(id: $id) { id } }`, { id: deleted.id });
+    await chat.call(DeleteMessageByDefaultDocument, { id: deleted.id });
 
     expect((await search(bob, 'aardvark')).data?.searchMessages).toEqual([]);
     expect((await search(bob, 'okapi')).data?.searchMessages.map((hit) => hit.id)).toEqual([edited.id]);
@@ -121,7 +122,7 @@ describe('searchMessages', () => {
     ['first = 0', { q: 'flamingo', first: 0 }, 'first'],
     ['first = 51', { q: 'flamingo', first: 51 }, 'first'],
   ])('refuses %s with BAD_USER_INPUT', async (_case, variables, field) => {
-    const response = await chatAs(stack, alice).call(SEARCH, variables);
+    const response = await chatAs(stack, alice).call(SearchMessageHitsDocument, variables);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.extensions?.field).toBe(field);
   });
@@ -130,7 +131,7 @@ describe('searchMessages', () => {
     const response = await fetch(stack.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ searchMessages(query: "flamingo") { id } }' }),
+      body: JSON.stringify({ query: source(SearchMessageIdsDocument), variables: { query: 'flamingo' } }),
     });
     expect(errorCode((await response.json()) as never)).toBe('UNAUTHENTICATED');
   });

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/async.js';
+import {
+  CreateDirectConversationDocument,
+  DeleteStoryDocument,
+  MarkStoryViewedDocument,
+  PostTextStoryDocument,
+  StoryViewsDocument,
+} from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const POST = `mutation($text: String) { postStory(text: $text) { id text createdAt expiresAt viewedByMe author { id displayName } } }`;
-const STORIES = `{ stories { id text viewedByMe author { id } } }`;
-const MARK_VIEWED = `mutation($id: ID!) { markStoryViewed(id: $id) }`;
-const DELETE = `mutation($id: ID!) { deleteStory(id: $id) }`;
 
 let stack: Stack;
 /** How far the chat subgraph's clock runs ahead of the real one. */
@@ -23,18 +26,7 @@ beforeAll(async () => {
     registerUser(stack.url, 'bob'),
     registerUser(stack.url, 'mallory'),
   ]);
-  const created = await graphql(
-    stack.url,
-    `
-      mutation ($peer: ID!) {
-        createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-          id
-        }
-      }
-    `,
-    { peer: bob.id },
-    alice.accessToken,
-  );
+  const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
   if (created.errors) throw new Error(JSON.stringify(created.errors));
 });
 
@@ -43,17 +35,17 @@ afterAll(async () => {
 });
 
 async function post(user: TestUser, text: string | null) {
-  return graphql(stack.url, POST, { text }, user.accessToken);
+  return graphql(stack.url, PostTextStoryDocument, { text }, user.accessToken);
 }
 
-async function posted(user: TestUser, text: string): Promise<{ id: string; createdAt: string; expiresAt: string }> {
+async function posted(user: TestUser, text: string) {
   const response = await post(user, text);
   if (!response.data) throw new Error(JSON.stringify(response.errors));
   return response.data.postStory;
 }
 
-async function storiesOf(viewer: TestUser): Promise<Array<{ id: string; text: string; viewedByMe: boolean; author: { id: string } }>> {
-  const response = await graphql(stack.url, STORIES, {}, viewer.accessToken);
+async function storiesOf(viewer: TestUser) {
+  const response = await graphql(stack.url, StoryViewsDocument, {}, viewer.accessToken);
   if (!response.data) throw new Error(JSON.stringify(response.errors));
   return response.data.stories;
 }
@@ -75,27 +67,29 @@ describe('stories through the router', () => {
   it('records a view once for someone who may see the story, and refuses a stranger with NOT_FOUND', async () => {
     const story = await posted(alice, 'Seen it?');
     for (let i = 0; i < 2; i++) {
-      expect(await graphql(stack.url, MARK_VIEWED, { id: story.id }, bob.accessToken)).toEqual({ data: { markStoryViewed: true } });
+      expect(await graphql(stack.url, MarkStoryViewedDocument, { id: story.id }, bob.accessToken)).toEqual({
+        data: { markStoryViewed: true },
+      });
     }
     expect((await storiesOf(bob)).find((s) => s.id === story.id)?.viewedByMe).toBe(true);
     expect((await storiesOf(alice)).find((s) => s.id === story.id)?.viewedByMe).toBe(false);
     expect(await stack.sql('select user_id from chat.story_view where story_id = $1', [story.id])).toEqual([{ user_id: bob.id }]);
 
-    const stranger = await graphql(stack.url, MARK_VIEWED, { id: story.id }, mallory.accessToken);
+    const stranger = await graphql(stack.url, MarkStoryViewedDocument, { id: story.id }, mallory.accessToken);
     expect(errorCode(stranger)).toBe('NOT_FOUND');
-    const unknown = await graphql(stack.url, MARK_VIEWED, { id: 'not-a-story' }, bob.accessToken);
+    const unknown = await graphql(stack.url, MarkStoryViewedDocument, { id: 'not-a-story' }, bob.accessToken);
     expect(errorCode(unknown)).toBe('NOT_FOUND');
   });
 
   it('lets only the author delete a story: FORBIDDEN for a partner, NOT_FOUND for a stranger', async () => {
     const story = await posted(alice, 'Delete me');
-    expect(errorCode(await graphql(stack.url, DELETE, { id: story.id }, bob.accessToken))).toBe('FORBIDDEN');
-    expect(errorCode(await graphql(stack.url, DELETE, { id: story.id }, mallory.accessToken))).toBe('NOT_FOUND');
+    expect(errorCode(await graphql(stack.url, DeleteStoryDocument, { id: story.id }, bob.accessToken))).toBe('FORBIDDEN');
+    expect(errorCode(await graphql(stack.url, DeleteStoryDocument, { id: story.id }, mallory.accessToken))).toBe('NOT_FOUND');
     expect((await storiesOf(bob)).map((s) => s.id)).toContain(story.id);
 
-    expect(await graphql(stack.url, DELETE, { id: story.id }, alice.accessToken)).toEqual({ data: { deleteStory: true } });
+    expect(await graphql(stack.url, DeleteStoryDocument, { id: story.id }, alice.accessToken)).toEqual({ data: { deleteStory: true } });
     expect((await storiesOf(bob)).map((s) => s.id)).not.toContain(story.id);
-    expect(errorCode(await graphql(stack.url, DELETE, { id: story.id }, alice.accessToken))).toBe('NOT_FOUND');
+    expect(errorCode(await graphql(stack.url, DeleteStoryDocument, { id: story.id }, alice.accessToken))).toBe('NOT_FOUND');
   });
 
   it('refuses a story without text or over 1,000 characters with BAD_USER_INPUT and stores nothing', async () => {
@@ -118,7 +112,7 @@ describe('stories through the router', () => {
     clockOffsetMs = DAY_MS + 1_000;
     expect((await storiesOf(alice)).map((s) => s.id)).not.toContain(story.id);
     expect((await storiesOf(bob)).map((s) => s.id)).not.toContain(story.id);
-    expect(errorCode(await graphql(stack.url, MARK_VIEWED, { id: story.id }, alice.accessToken))).toBe('NOT_FOUND');
+    expect(errorCode(await graphql(stack.url, MarkStoryViewedDocument, { id: story.id }, alice.accessToken))).toBe('NOT_FOUND');
 
     // The job runs every 50 ms in this stack; its effect shows in the database.
     await waitUntil(async () => (await stack.sql('select id from chat.story where id = $1', [story.id])).length === 0, {

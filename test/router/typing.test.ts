@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateConversationIdDocument, SetTypingDocument, TypingEventsDocument } from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser, subscribe, wsClient, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const TTL_MS = 300;
-const CREATE_GROUP = `mutation($peers: [ID!]!) { createConversation(input: { kind: GROUP, title: "Typing", memberIds: $peers }) { id } }`;
-const SET_TYPING = `mutation($id: ID!, $typing: Boolean!) { setTyping(conversationId: $id, typing: $typing) }`;
-const TYPING = `subscription($id: ID!) { typing(conversationId: $id) { conversationId typing user { id displayName } } }`;
 
 let stack: Stack;
 let alice: TestUser;
@@ -22,7 +20,12 @@ beforeAll(async () => {
     registerUser(stack.url, 'carol'),
     registerUser(stack.url, 'mallory'),
   ]);
-  const created = await graphql(stack.url, CREATE_GROUP, { peers: [bob.id, carol.id] }, alice.accessToken);
+  const created = await graphql(
+    stack.url,
+    CreateConversationIdDocument,
+    { input: { kind: 'GROUP', title: 'Typing', memberIds: [bob.id, carol.id] } },
+    alice.accessToken,
+  );
   conversationId = created.data!.createConversation.id;
 });
 
@@ -31,14 +34,14 @@ afterAll(async () => {
 });
 
 async function setTyping(user: TestUser, typing: boolean): Promise<void> {
-  const response = await graphql(stack.url, SET_TYPING, { id: conversationId, typing }, user.accessToken);
+  const response = await graphql(stack.url, SetTypingDocument, { id: conversationId, typing }, user.accessToken);
   expect(response).toEqual({ data: { setTyping: true } });
 }
 
 /** Subscribes `users` to typing in the conversation and waits until each is listening. */
 async function listen(...users: TestUser[]) {
   const sockets = users.map((user) => wsClient(stack.wsUrl, user.accessToken));
-  const subscriptions = sockets.map((socket) => subscribe(socket, TYPING, { id: conversationId }));
+  const subscriptions = sockets.map((socket) => subscribe(socket, TypingEventsDocument, { id: conversationId }));
   await Promise.all(users.map((user) => stack.waitForNewSubscriptions(`typing:${user.id}`)));
   return {
     subscriptions,
@@ -97,12 +100,12 @@ describe('typing through the router', () => {
   });
 
   it('refuses a non-member setTyping and the subscription with FORBIDDEN', async () => {
-    const response = await graphql(stack.url, SET_TYPING, { id: conversationId, typing: true }, mallory.accessToken);
+    const response = await graphql(stack.url, SetTypingDocument, { id: conversationId, typing: true }, mallory.accessToken);
     expect(errorCode(response)).toBe('FORBIDDEN');
     expect(response.data ?? null).toBeNull();
 
     const socket = wsClient(stack.wsUrl, mallory.accessToken);
-    const refused = subscribe(socket, TYPING, { id: conversationId });
+    const refused = subscribe(socket, TypingEventsDocument, { id: conversationId });
     expect((await refused.next()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await refused.completed;
     await socket.dispose();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession } from 'playwright-core';
 import { launchChromium, messageList, openApp, screenshot, signInThroughUi, type BrowserPerson } from '../support/browser.js';
+import { CreateDirectConversationDocument, MyPushSubscriptionsDocument, SendMessageSeqDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -27,19 +28,14 @@ describe('Web Push in the PWA', () => {
     stack = await startStack({ web: true });
     [alice, bobAccount] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob')]);
     const carol = await registerUser(stack.url, 'carol');
-    const create = `mutation($peer: ID!) { createConversation(input: { kind: DIRECT, memberIds: [$peer] }) { id } }`;
-    conversationId = (await graphql(stack.url, create, { peer: bobAccount.id }, alice.accessToken)).data!.createConversation.id;
-    otherConversationId = (await graphql(stack.url, create, { peer: bobAccount.id }, carol.accessToken)).data!.createConversation.id;
+    conversationId = (await graphql(stack.url, CreateDirectConversationDocument, { peer: bobAccount.id }, alice.accessToken)).data!
+      .createConversation.id;
+    otherConversationId = (await graphql(stack.url, CreateDirectConversationDocument, { peer: bobAccount.id }, carol.accessToken)).data!
+      .createConversation.id;
     await graphql(
       stack.url,
-      `
-        mutation ($id: ID!) {
-          sendMessage(input: { conversationId: $id, clientId: "hi", text: "Hi Bob, are you there?" }) {
-            seq
-          }
-        }
-      `,
-      { id: conversationId },
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: 'hi', text: 'Hi Bob, are you there?' } },
       alice.accessToken,
     );
 
@@ -144,21 +140,7 @@ describe('the notifications toggle', () => {
     // this network-less machine) the toggle ends up off and says so, and the server stores nothing.
     // Either way the page and the server come to agree: the toggle may show checked for a moment
     // while the browser is still trying.
-    const stored = async () =>
-      (
-        await graphql<{ pushSubscriptions: Array<{ endpoint: string }> }>(
-          stack.url,
-          `
-            {
-              pushSubscriptions {
-                endpoint
-              }
-            }
-          `,
-          {},
-          user.accessToken,
-        )
-      ).data?.pushSubscriptions.length;
+    const stored = async () => (await graphql(stack.url, MyPushSubscriptionsDocument, {}, user.accessToken)).data?.pushSubscriptions.length;
     await expect
       .poll(
         async () => {

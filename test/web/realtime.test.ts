@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium, messageList, openApp, sendWithEnter, signInThroughUi, type BrowserPerson } from '../support/browser.js';
+import { ConversationTextsDocument, CreateDirectConversationDocument, SendMessageSeqDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { deferred } from '../support/async.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -35,30 +36,13 @@ describe('the web client in Chromium: delivery', () => {
   /** A direct chat between an API user and a browser user, who signs in through the UI and opens it. */
   async function openChat(before?: (person: BrowserPerson) => Promise<void>): Promise<Chat> {
     const [me, peer] = await Promise.all([registerUser(stack.url, 'dana'), registerUser(stack.url, 'erin')]);
-    const created = await graphql(
-      stack.url,
-      `
-        mutation ($peer: ID!) {
-          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-            id
-          }
-        }
-      `,
-      { peer: me.id },
-      peer.accessToken,
-    );
-    const conversationId = created.data!.createConversation.id as string;
+    const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: me.id }, peer.accessToken);
+    const conversationId = created.data!.createConversation.id;
     let sent = 0;
     const peerSends = async (text: string) => {
       const response = await graphql(
         stack.url,
-        `
-          mutation ($input: SendMessageInput!) {
-            sendMessage(input: $input) {
-              seq
-            }
-          }
-        `,
+        SendMessageSeqDocument,
         { input: { conversationId, clientId: `peer-${sent++}`, text } },
         peer.accessToken,
       );
@@ -151,28 +135,8 @@ describe('the web client in Chromium: delivery', () => {
     expect(clientIds[1]).toBe(clientIds[0]);
 
     // The server stored it once.
-    const history = await graphql(
-      stack.url,
-      `
-        query ($id: ID!) {
-          conversation(id: $id) {
-            messages {
-              edges {
-                node {
-                  text
-                  clientId
-                }
-              }
-            }
-          }
-        }
-      `,
-      { id: chat.conversationId },
-      chat.peer.accessToken,
-    );
-    expect(history.data!.conversation.messages.edges.map((edge: { node: { text: string } }) => edge.node.text)).toEqual([
-      'through a flaky network',
-    ]);
+    const history = await graphql(stack.url, ConversationTextsDocument, { id: chat.conversationId }, chat.peer.accessToken);
+    expect(history.data!.conversation!.messages.edges.map((edge) => edge.node.text)).toEqual(['through a flaky network']);
   }, 60_000);
 
   it('reconciles a send whose answer was lost with the live copy of it: one message, no retry needed', async () => {

@@ -9,6 +9,7 @@ import {
   signInThroughUi,
   type BrowserPerson,
 } from '../support/browser.js';
+import { ConversationTextsDocument, CreateDirectConversationDocument, SendMessageSeqDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { deferred } from '../support/async.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -80,31 +81,14 @@ describe('the web client in Chromium: sending while a conversation loads', () =>
   });
 
   async function createDirect(owner: TestUser, peer: TestUser): Promise<string> {
-    const created = await graphql(
-      stack.url,
-      `
-        mutation ($peer: ID!) {
-          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-            id
-          }
-        }
-      `,
-      { peer: peer.id },
-      owner.accessToken,
-    );
-    return created.data!.createConversation.id as string;
+    const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: peer.id }, owner.accessToken);
+    return created.data!.createConversation.id;
   }
 
   async function sendAs(sender: TestUser, conversationId: string, text: string): Promise<void> {
     const response = await graphql(
       stack.url,
-      `
-        mutation ($input: SendMessageInput!) {
-          sendMessage(input: $input) {
-            seq
-          }
-        }
-      `,
+      SendMessageSeqDocument,
       { input: { conversationId, clientId: `${sender.id}-${text}`, text } },
       sender.accessToken,
     );
@@ -112,26 +96,9 @@ describe('the web client in Chromium: sending while a conversation loads', () =>
   }
 
   /** The stored texts, in seq order, as `reader` gets them from the API. */
-  async function storedTexts(reader: TestUser, conversationId: string): Promise<string[]> {
-    const history = await graphql(
-      stack.url,
-      `
-        query ($id: ID!) {
-          conversation(id: $id) {
-            messages(first: 50) {
-              edges {
-                node {
-                  text
-                }
-              }
-            }
-          }
-        }
-      `,
-      { id: conversationId },
-      reader.accessToken,
-    );
-    return history.data!.conversation.messages.edges.map((edge: { node: { text: string } }) => edge.node.text);
+  async function storedTexts(reader: TestUser, conversationId: string) {
+    const history = await graphql(stack.url, ConversationTextsDocument, { id: conversationId }, reader.accessToken);
+    return history.data!.conversation!.messages.edges.map((edge) => edge.node.text);
   }
 
   /** Alice and Bob with a direct chat and some history; Alice is signed in in the browser, on her list. */

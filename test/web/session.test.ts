@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, messageList, openApp, signInThroughUi } from '../support/browser.js';
+import {
+  CreateDirectConversationDocument,
+  LoginAccessTokenDocument,
+  LogoutDocument,
+  RefreshSessionTokensDocument,
+  SendMessageSeqDocument,
+} from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -27,19 +34,8 @@ describe('the web client in Chromium: sessions with short-lived access tokens', 
 
   it('renews the access token before it expires and reconnects when the router closes the socket for the old one', async () => {
     const [me, peer] = await Promise.all([registerUser(stack.url, 'fran'), registerUser(stack.url, 'gus')]);
-    const created = await graphql(
-      stack.url,
-      `
-        mutation ($peer: ID!) {
-          createConversation(input: { kind: DIRECT, memberIds: [$peer] }) {
-            id
-          }
-        }
-      `,
-      { peer: me.id },
-      peer.accessToken,
-    );
-    const conversationId = created.data!.createConversation.id as string;
+    const created = await graphql(stack.url, CreateDirectConversationDocument, { peer: me.id }, peer.accessToken);
+    const conversationId = created.data!.createConversation.id;
 
     const person = await openApp(browser, stack.origin);
     const { page } = person;
@@ -64,13 +60,7 @@ describe('the web client in Chromium: sessions with short-lived access tokens', 
 
     const sent = await graphql(
       stack.url,
-      `
-        mutation ($input: SendMessageInput!) {
-          sendMessage(input: $input) {
-            seq
-          }
-        }
-      `,
+      SendMessageSeqDocument,
       { input: { conversationId, clientId: 'after-renewal', text: 'still live after the renewal' } },
       (await signInAgain(peer.username)).accessToken,
     );
@@ -89,21 +79,7 @@ describe('the web client in Chromium: sessions with short-lived access tokens', 
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await storedSession(page)).toBeNull();
     await expect
-      .poll(async () =>
-        errorCode(
-          await graphql(
-            stack.url,
-            `
-              mutation ($t: String!) {
-                refreshSession(refreshToken: $t) {
-                  accessToken
-                }
-              }
-            `,
-            { t: session.refreshToken },
-          ),
-        ),
-      )
+      .poll(async () => errorCode(await graphql(stack.url, RefreshSessionTokensDocument, { token: session.refreshToken })))
       .toBe('UNAUTHENTICATED');
     // A reload stays signed out.
     await page.reload();
@@ -116,15 +92,7 @@ describe('the web client in Chromium: sessions with short-lived access tokens', 
     await signInThroughUi(page, me.username, PASSWORD);
     const session = (await storedSession(page))!;
     // Signed out elsewhere (say, "sign out everywhere"): this refresh token is dead.
-    const revoked = await graphql(
-      stack.url,
-      `
-        mutation ($t: String!) {
-          logout(refreshToken: $t)
-        }
-      `,
-      { t: session.refreshToken },
-    );
+    const revoked = await graphql(stack.url, LogoutDocument, { token: session.refreshToken });
     expect(revoked.data?.logout).toBe(true);
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: TTL_SECONDS * 1000 });
     expect(await storedSession(page)).toBeNull();
@@ -132,17 +100,7 @@ describe('the web client in Chromium: sessions with short-lived access tokens', 
 
   /** The peer signs in again: its access token from registration has expired by now. */
   async function signInAgain(username: string) {
-    const response = await graphql(
-      stack.url,
-      `
-        mutation ($input: LoginInput!) {
-          login(input: $input) {
-            accessToken
-          }
-        }
-      `,
-      { input: { login: username, password: PASSWORD } },
-    );
-    return response.data!.login as { accessToken: string };
+    const response = await graphql(stack.url, LoginAccessTokenDocument, { input: { login: username, password: PASSWORD } });
+    return response.data!.login;
   }
 });
