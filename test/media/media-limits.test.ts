@@ -1,26 +1,9 @@
 import { KIND_RULES } from '@chirpchat/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaLimitsTableDocument, type MediaLimitsTableQuery } from '../support/generated/graphql.js';
 import { errorCode, graphql, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { mediaAs } from './media-client.js';
-
-const MEDIA_LIMITS = /* GraphQL */ `
-  query {
-    mediaLimits {
-      kinds {
-        kind
-        mimeTypes
-        maxBytes
-      }
-    }
-  }
-`;
-
-interface KindLimits {
-  kind: keyof typeof KIND_RULES;
-  mimeTypes: string[];
-  maxBytes: number;
-}
 
 let stack: Stack;
 let alice: TestUser;
@@ -34,8 +17,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function limitsAsAlice(): Promise<KindLimits[]> {
-  const response = await graphql<{ mediaLimits: { kinds: KindLimits[] } }>(stack.url, MEDIA_LIMITS, {}, alice.accessToken);
+async function limitsAsAlice(): Promise<MediaLimitsTableQuery['mediaLimits']['kinds']> {
+  const response = await graphql(stack.url, MediaLimitsTableDocument, {}, alice.accessToken);
   expect(response.errors).toBeUndefined();
   return response.data!.mediaLimits.kinds;
 }
@@ -61,6 +44,6 @@ describe('mediaLimits through the router', () => {
 
   it('asks for a signed-in viewer, as the rest of the media API does', async () => {
     expect.assertions(1);
-    expect(errorCode(await graphql(stack.url, MEDIA_LIMITS))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await graphql(stack.url, MediaLimitsTableDocument, {}))).toBe('UNAUTHENTICATED');
   });
 });

@@ -18,6 +18,7 @@ import {
   type ImageElement,
 } from '../support/browser.js';
 import { deferred } from '../support/async.js';
+import { MediaLimitsTableDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { makeAudio } from '../media/fixtures.js';
@@ -80,12 +81,7 @@ function fileInput(page: Page) {
 /** What the API says is the largest file of a kind, asked as someone else than the people in the test. */
 async function maxBytesOf(stack: Stack, kind: 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT'): Promise<number> {
   const asker = await registerUser(stack.url, 'limits');
-  const response = await graphql<{ mediaLimits: { kinds: Array<{ kind: string; maxBytes: number }> } }>(
-    stack.url,
-    '{ mediaLimits { kinds { kind maxBytes } } }',
-    {},
-    asker.accessToken,
-  );
+  const response = await graphql(stack.url, MediaLimitsTableDocument, {}, asker.accessToken);
   const limit = response.data?.mediaLimits.kinds.find((limits) => limits.kind === kind)?.maxBytes;
   if (!limit) throw new Error(`mediaLimits has no ${kind}: ${JSON.stringify(response)}`);
   return limit;
