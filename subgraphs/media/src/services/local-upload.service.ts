@@ -133,6 +133,8 @@ export class LocalUploadService {
       await tx.flush();
       await this.jobs.enqueueInTransaction(tx, mediaProcessQueue, { mediaId: media.id }, { id: media.id });
     });
+    // After the commit, so the worker finds the job: it starts now, not at its next poll.
+    this.jobs.wake(mediaProcessQueue);
     this.logger.info({ mediaId: media.id, bytes: size, mimeType: inspected.mimeType }, 'upload received');
     return media;
   }
