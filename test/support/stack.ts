@@ -9,6 +9,7 @@ import { createLogger, freePort, generateSigningKeys, type Bus } from '@chirpcha
 import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import type { MediaOptions } from '@chirpchat/media';
 import { createProduct, webDistPath } from '@chirpchat/router';
+import { waitUntil } from './async.js';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
 export interface Stack {
@@ -196,17 +197,16 @@ export async function startProcess(name: string, entry: string, env: Record<stri
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was healthy:\n${output}`))),
   );
   const url = `http://127.0.0.1:${port}/graphql`;
-  const healthy = (async () => {
-    for (let attempt = 0; attempt < 600; attempt++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+  const healthy = waitUntil(
+    () =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
         (r) => r.ok,
         () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${name} did not become healthy within 60 s:\n${output}`);
-  })();
+      ),
+    { timeoutMs: 60_000, intervalMs: 100, message: `${name} did not become healthy` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${output}`);
+  });
   await Promise.race([healthy, exited]);
   exited.catch(() => undefined);
   return { name, url, process: child, output: () => output };
@@ -226,12 +226,13 @@ export async function stopProcess(service: ServiceProcess): Promise<void> {
 export async function waitForRedisSubscribers(redisUrl: string, userId: string, count = 1): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const [, subscribers] = (await redis.pubsub('NUMSUB', `chirpchat:messageAdded:${userId}`)) as [string, number];
-      if (Number(subscribers) >= count) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`no Redis subscriber for ${userId} within 10 s`);
+    await waitUntil(
+      async () => {
+        const [, subscribers] = (await redis.pubsub('NUMSUB', `chirpchat:messageAdded:${userId}`)) as [string, number];
+        return Number(subscribers) >= count;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: `no Redis subscriber for ${userId}` },
+    );
   } finally {
     redis.disconnect();
   }
