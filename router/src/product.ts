@@ -99,7 +99,7 @@ export interface Product {
  * behind the router, sharing one bus and one presence store. `npm start`, the test stack and
  * the benchmarks all start it through here, so that they run the same wiring.
  *
- * Start-up goes in dependency order: users, chat (asks users), notifications (asks chat), media
+ * Start-up goes in dependency order: users, chat (asks users), notifications (asks chat and users), media
  * (asks chat), router (asks all). Chat and users also ask media about files, so media's port is
  * reserved first and its URL handed to them before it runs. A failure on the way closes what
  * had started.
