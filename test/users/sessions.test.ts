@@ -48,8 +48,8 @@ describe('refreshSession', () => {
 
   it('revokes the whole family when a used refresh token is replayed', async () => {
     const bob = await users.register('bob');
-    const second = (await refresh(bob.refreshToken)).data!.refreshSession.refreshToken as string;
-    const newest = (await refresh(second)).data!.refreshSession.refreshToken as string;
+    const second = (await refresh(bob.refreshToken)).data!.refreshSession.refreshToken;
+    const newest = (await refresh(second)).data!.refreshSession.refreshToken;
 
     const replay = await refresh(bob.refreshToken);
     expect(errorCode(replay)).toBe('UNAUTHENTICATED');
