@@ -24,6 +24,7 @@ import { createLogger, generateSigningKeys, type Bus } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { createProduct } from '@chirpchat/router';
 import { onFfmpegSpawn } from '@chirpchat/media/processing';
+import { benchApi } from './bench-api.ts';
 import { benchDatabase } from './bench-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,16 +160,7 @@ const product = await createProduct({
 const origin = new URL(product.url).origin;
 const pool = new pg.Pool({ connectionString: database.url, max: 1 });
 
-async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(product.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const { gql, register } = benchApi(product.url);
 
 try {
   const jpeg = path.join(dir, 'photo.jpg');
@@ -177,12 +169,7 @@ try {
   await makeJpeg(jpeg);
   await makeVideo(video);
 
-  const username = `bench_${randomBytes(3).toString('hex')}`;
-  const { register } = await gql<{ register: { accessToken: string } }>(
-    `mutation($i: RegisterInput!) { register(input: $i) { accessToken } }`,
-    { i: { username, email: `${username}@example.com`, password: 'bench passphrase 123' } },
-  );
-  const token = register.accessToken;
+  const { token } = await register('bench');
 
   // The uploader's own files (no conversation), as the web client listens for them.
   const client = createClient({

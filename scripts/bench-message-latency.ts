@@ -17,7 +17,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { createLogger, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { createProduct } from '@chirpchat/router';
-import { LoopbackPushService, type TestSubscription } from '../test/notifications/push-service.ts';
+import { LoopbackPushService } from '../test/notifications/push-service.ts';
+import { benchApi, type Person } from './bench-api.ts';
 import { benchDatabase } from './bench-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,41 +48,9 @@ const product = await createProduct({
 const { url } = product;
 const pool = new pg.Pool({ connectionString: database.url, max: 2 });
 
-async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-interface Person {
-  id: string;
-  token: string;
-}
-
-async function register(name: string): Promise<Person> {
-  const username = `${name}_${randomBytes(3).toString('hex')}`;
-  const { register } = await gql<{ register: { accessToken: string; user: { id: string } } }>(
-    `mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`,
-    { i: { username, email: `${username}@example.com`, password: 'bench passphrase 123' } },
-  );
-  return { token: register.accessToken, id: register.user.id };
-}
-
-/** A browser of `person` subscribed to the loopback push service. */
-async function subscribeBrowser(person: Person): Promise<TestSubscription> {
-  const browser = push.subscription();
-  await gql(
-    `mutation($i: PushSubscriptionInput!) { registerPushSubscription(input: $i) { id } }`,
-    { i: { endpoint: browser.endpoint, keys: browser.keys, userAgent: 'bench' } },
-    person.token,
-  );
-  return browser;
-}
+const api = benchApi(url);
+const { gql, register } = api;
+const subscribeBrowser = (person: Person) => api.subscribeBrowser(push, person);
 
 async function directChat(from: Person, to: Person): Promise<string> {
   const { createConversation } = await gql<{ createConversation: { id: string } }>(

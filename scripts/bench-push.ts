@@ -23,7 +23,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { createLogger, freePort, generateSigningKeys, JobQueue } from '@chirpchat/kit';
 import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import { generateVapidKeys } from '@chirpchat/notifications';
-import { LoopbackPushService, type PushRecord, type TestSubscription } from '../test/notifications/push-service.ts';
+import { LoopbackPushService, type PushRecord } from '../test/notifications/push-service.ts';
+import { benchApi, type Person } from './bench-api.ts';
 import { benchDatabase } from './bench-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,31 +132,9 @@ await start('notifications', 'subgraphs/notifications/dist/src/main.js', ports.n
 await start('router', 'router/dist/src/start-router.js', routerPort, {});
 const url = local(routerPort);
 
-async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-interface Person {
-  id: string;
-  token: string;
-}
-
-async function register(name: string): Promise<Person> {
-  const username = `${name}_${randomBytes(4).toString('hex')}`;
-  const { register } = await gql<{ register: { accessToken: string; user: { id: string } } }>(
-    `mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`,
-    { i: { username, email: `${username}@example.com`, password: 'bench passphrase 123' } },
-  );
-  return { id: register.user.id, token: register.accessToken };
-}
+const api = benchApi(url);
+const { gql, register } = api;
+const subscribeBrowser = (person: Person) => api.subscribeBrowser(push, person);
 
 async function registerAll(name: string, count: number): Promise<Person[]> {
   const people: Person[] = [];
@@ -163,16 +142,6 @@ async function registerAll(name: string, count: number): Promise<Person[]> {
   for (let i = 0; i < count; i += 2)
     people.push(...(await Promise.all([register(`${name}${i}`), ...(i + 1 < count ? [register(`${name}${i + 1}`)] : [])])));
   return people;
-}
-
-async function subscribeBrowser(person: Person): Promise<TestSubscription> {
-  const browser = push.subscription();
-  await gql(
-    `mutation($i: PushSubscriptionInput!) { registerPushSubscription(input: $i) { id } }`,
-    { i: { endpoint: browser.endpoint, keys: browser.keys, userAgent: 'bench' } },
-    person.token,
-  );
-  return browser;
 }
 
 console.log(`setting up: ${groupCount} groups of ${groupSize}, ${senderCount} senders …`);
