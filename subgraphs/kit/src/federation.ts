@@ -49,47 +49,63 @@ export interface PeerAddress {
   timeoutMs?: number;
 }
 
-export interface EntityLookup {
-  /** The other subgraph's GraphQL endpoint. */
-  url: string;
-  routerSecret: string;
+/** Who a call between subgraphs is on behalf of. */
+export interface CallerIdentity {
   /** The caller's own Authorization value: the other subgraph decides what they may see. */
   authorization: string | null;
   /** Instead of a person: the calling subgraph's name, for lookups on its own behalf (see SERVICE_CALLER_HEADER). */
   service?: string;
+}
+
+/**
+ * Sends one operation to another subgraph exactly as the router would (router secret, the
+ * caller's token), so that subgraph applies its own rules, with the peer's timeout.
+ * @returns the HTTP status and the response's `data`, null when it has none
+ */
+export async function querySubgraph<T>(
+  peer: PeerAddress,
+  caller: CallerIdentity,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ status: number; data: T | null }> {
+  const response = await fetch(peer.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [ROUTER_SECRET_HEADER]: peer.routerSecret,
+      ...(caller.authorization ? { authorization: caller.authorization } : {}),
+      ...(caller.service ? { [SERVICE_CALLER_HEADER]: caller.service } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(peer.timeoutMs ?? 5000),
+  });
+  const body = (await response.json().catch(() => null)) as { data?: T | null } | null;
+  return { status: response.status, data: response.ok ? (body?.data ?? null) : null };
+}
+
+export interface EntityLookup extends CallerIdentity {
   typename: string;
   ids: readonly string[];
   /** Fields to select on each entity, e.g. `id displayName`. */
   selection: string;
-  timeoutMs: number;
 }
 
 /**
- * Asks another subgraph for entities by id through `_entities`, exactly as the router would
- * (router secret, the caller's token), so that subgraph applies its own visibility rules. A
- * subgraph never reads another's tables; this is how it learns about their data.
+ * Asks another subgraph for entities by id through `_entities`, as the caller. A subgraph never
+ * reads another's tables; this is how it learns about their data.
  * @returns one entry per id, in order: the entity, or null where the subgraph returned none
  * @throws Error when the subgraph does not answer with a matching list
  */
-export async function fetchEntities<T extends object>(lookup: EntityLookup): Promise<Array<T | null>> {
-  const response = await fetch(lookup.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [ROUTER_SECRET_HEADER]: lookup.routerSecret,
-      ...(lookup.authorization ? { authorization: lookup.authorization } : {}),
-      ...(lookup.service ? { [SERVICE_CALLER_HEADER]: lookup.service } : {}),
-    },
-    body: JSON.stringify({
-      query: `query($r:[_Any!]!){ _entities(representations:$r){ ... on ${lookup.typename} { ${lookup.selection} } } }`,
-      variables: { r: lookup.ids.map((id) => ({ __typename: lookup.typename, id })) },
-    }),
-    signal: AbortSignal.timeout(lookup.timeoutMs),
-  });
-  const body = (await response.json().catch(() => null)) as { data?: { _entities?: Array<T | null> | null } } | null;
-  const entities = body?.data?._entities;
-  if (!response.ok || !Array.isArray(entities) || entities.length !== lookup.ids.length) {
-    throw new Error(`The ${lookup.typename} lookup at ${lookup.url} got no usable answer (HTTP ${response.status}).`);
+export async function fetchEntities<T extends object>(peer: PeerAddress, lookup: EntityLookup): Promise<Array<T | null>> {
+  const { status, data } = await querySubgraph<{ _entities?: Array<T | null> | null }>(
+    peer,
+    lookup,
+    `query($r:[_Any!]!){ _entities(representations:$r){ ... on ${lookup.typename} { ${lookup.selection} } } }`,
+    { r: lookup.ids.map((id) => ({ __typename: lookup.typename, id })) },
+  );
+  const entities = data?._entities;
+  if (!Array.isArray(entities) || entities.length !== lookup.ids.length) {
+    throw new Error(`The ${lookup.typename} lookup at ${peer.url} got no usable answer (HTTP ${status}).`);
   }
   return entities;
 }

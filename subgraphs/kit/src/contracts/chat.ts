@@ -16,8 +16,8 @@ import { defineQueue } from '../jobs.js';
  * @throws Error when chat does not answer in time (never a wrong "yes")
  */
 export async function askIsMember(chat: PeerAddress, conversationId: string, authorization: string | null): Promise<boolean> {
-  const [conversation] = await fetchEntities<{ id?: string }>({
-    ...entityCall(chat, authorization),
+  const [conversation] = await fetchEntities<{ id?: string }>(chat, {
+    authorization,
     typename: 'Conversation',
     ids: [conversationId],
     selection: 'id',
@@ -30,17 +30,13 @@ export async function askIsMember(chat: PeerAddress, conversationId: string, aut
  * @throws Error when chat does not answer in time
  */
 export async function askSharesConversation(chat: PeerAddress, userId: string, authorization: string | null): Promise<boolean> {
-  const [user] = await fetchEntities<{ sharesConversationWithMe?: boolean }>({
-    ...entityCall(chat, authorization),
+  const [user] = await fetchEntities<{ sharesConversationWithMe?: boolean }>(chat, {
+    authorization,
     typename: 'User',
     ids: [userId],
     selection: 'sharesConversationWithMe',
   });
   return user?.sharesConversationWithMe === true;
-}
-
-function entityCall(chat: PeerAddress, authorization: string | null) {
-  return { url: chat.url, routerSecret: chat.routerSecret, authorization, timeoutMs: chat.timeoutMs ?? 5000 };
 }
 
 /**

@@ -26,14 +26,11 @@ export interface MediaFacts {
  * @throws Error when media does not answer in time
  */
 export function askMediaFacts(media: PeerAddress, ids: readonly string[], authorization: string | null): Promise<Array<MediaFacts | null>> {
-  return fetchEntities<MediaFacts>({
-    url: media.url,
-    routerSecret: media.routerSecret,
+  return fetchEntities<MediaFacts>(media, {
     authorization,
     typename: 'Media',
     ids,
     selection: 'id kind status conversationId uploader { id }',
-    timeoutMs: media.timeoutMs ?? 5000,
   });
 }
 

@@ -16,16 +16,12 @@ export class UsersPeer {
   async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     if (ids.length === 0) return names;
-    const { url, routerSecret, timeoutMs = 1500 } = this.users;
-    const users = await fetchEntities<{ id?: string; displayName?: string }>({
-      url,
-      routerSecret,
+    const users = await fetchEntities<{ id?: string; displayName?: string }>(this.users, {
       authorization: null,
       service: 'notifications',
       typename: 'User',
       ids,
       selection: 'id displayName',
-      timeoutMs,
     });
     users.forEach((user, index) => {
       if (typeof user?.displayName === 'string') names.set(ids[index]!, user.displayName);
