@@ -85,12 +85,12 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
       new MediaPeer(options.mediaUrl ? { url: options.mediaUrl, routerSecret: options.routerSecret } : null),
     );
     const membership = new MembershipService();
-    const mediaDeletion = new MediaDeletionService(jobs!);
+    const mediaDeletion = new MediaDeletionService(jobs);
     const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);
     const events = new MessageEventsService(memberEvents, orm.em, logger);
     const conversations = new ConversationService(membership, users);
     const mentions = new MentionService(users);
-    const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs!, membership), media);
+    const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs, membership), media);
     const changes = new MessageChangeService(membership, mentions, events, mediaDeletion);
     const reactions = new ReactionService(membership, events);
     const receipts = new ReceiptService(membership, memberEvents);

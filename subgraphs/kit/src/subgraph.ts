@@ -33,8 +33,8 @@ export interface SubgraphInfrastructure<Options extends SubgraphOptions> {
   options: Options;
   /** The subgraph's ORM, migrated; its `em` is the root EntityManager (fork it per unit of work). */
   orm: MikroORM;
-  /** The job queue when the definition asks for one (`jobs`), else null. */
-  jobs: JobQueue | null;
+  /** The subgraph's job queue (`jobs`): every subgraph enqueues on or consumes from one. */
+  jobs: JobQueue;
   /** The subgraph's logger (`subgraph: <name>`). */
   logger: Logger;
 }
@@ -72,8 +72,8 @@ export interface SubgraphDefinition<Options extends SubgraphOptions> {
   orphanedTypes?: BuildSchemaOptions['orphanedTypes'] | Readonly<NonNullable<BuildSchemaOptions['orphanedTypes']>>;
   /** `__resolveReference` by entity type name; they find services with `SchemaContainer.of(info)`. */
   references?: ReferenceResolvers;
-  /** The job queue the subgraph enqueues on or consumes from, when it has one. */
-  jobs?: (options: Options) => Omit<JobQueueOptions, 'databaseUrl' | 'logger'>;
+  /** The job queue the subgraph enqueues on or consumes from: its queues and how it takes part. */
+  jobs: (options: Options) => Omit<JobQueueOptions, 'databaseUrl' | 'logger'>;
   /** Builds the services and resolver instances (and their background work) on the infrastructure. */
   wire: (infrastructure: SubgraphInfrastructure<Options>) => SubgraphWiring | Promise<SubgraphWiring>;
 }
@@ -133,8 +133,9 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
         await orm.close();
       };
       try {
-        if (definition.jobs) jobs = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
-        wiring = await definition.wire({ options, orm, jobs, logger });
+        const queue = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
+        jobs = queue;
+        wiring = await definition.wire({ options, orm, jobs: queue, logger });
         const { provide, routes, start, stop } = wiring;
         const container = new SchemaContainer();
         for (const instance of provide) container.register(instance.constructor as never, instance);

@@ -113,8 +113,8 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
       ? new StorageWebhookService(orm.em, local, events, logger, { windowSeconds: options.notificationWindowSeconds })
       : webhook;
     const processing = new LocalProcessingService(orm.em, local, localWebhook, processMedia, logger);
-    const deletion = new DeletionService(orm.em, jobs!, fileQueue, stores, logger);
-    const uploads = new LocalUploadService(orm.em, local, jobs!, logger);
+    const deletion = new DeletionService(orm.em, jobs, fileQueue, stores, logger);
+    const uploads = new LocalUploadService(orm.em, local, jobs, logger);
     return {
       provide: [
         lookup,
@@ -129,7 +129,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
       ],
       routes: mediaRoutes({ webhook, local: { store: local, uploads, rootEm: orm.em }, logger }),
       start: () =>
-        startWorkers(jobs!, {
+        startWorkers(jobs, {
           processing,
           deletion,
           fileQueue,

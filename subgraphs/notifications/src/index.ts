@@ -76,7 +76,7 @@ export const notificationsSubgraph = defineSubgraph<NotificationsOptions>({
     const policy = new EndpointPolicy({ allowlist: options.pushEndpointAllowlist, extraCaCertificates: options.extraCaCertificates });
     const pushTimeoutMs = options.pushTimeoutMs ?? 10_000;
     const sender = new PushSender({ vapid: options.vapid, policy, timeoutMs: pushTimeoutMs });
-    const delivery = new DeliveryService(orm.em, jobs!, sender, logger, {
+    const delivery = new DeliveryService(orm.em, jobs, sender, logger, {
       pushRetry: options.pushRetry,
       directBudgetMs: options.directBudgetMs,
       pushTimeoutMs,
@@ -85,7 +85,7 @@ export const notificationsSubgraph = defineSubgraph<NotificationsOptions>({
       new UsersPeer({ url: options.usersUrl, routerSecret: options.routerSecret, timeoutMs: 1500 }),
       logger,
     );
-    const fanOut = new FanOutService(orm.em, jobs!, options.isOnline ?? onlineIn(options.presence), delivery, senderNames, logger, {
+    const fanOut = new FanOutService(orm.em, jobs, options.isOnline ?? onlineIn(options.presence), delivery, senderNames, logger, {
       burstWindowSeconds: options.burstWindowSeconds ?? 60,
     });
     const mutes = new MuteService(new ChatPeer({ url: options.chatUrl, routerSecret: options.routerSecret }));
@@ -97,7 +97,7 @@ export const notificationsSubgraph = defineSubgraph<NotificationsOptions>({
         new ConversationResolver(mutes),
       ],
       start: () =>
-        startWorkers(jobs!, { fanOut, delivery, rootEm: orm.em, logger, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }),
+        startWorkers(jobs, { fanOut, delivery, rootEm: orm.em, logger, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }),
       // The job queue stops the workers when it closes, letting running jobs finish with the policy's agents.
       release: () => policy.close(),
     };

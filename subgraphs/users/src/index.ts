@@ -59,7 +59,7 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
       provide: [
         users,
         new AuthResolver(new AccountService(new PasswordService(), sessions), sessions),
-        new UserResolver(users, new ProfileService(media, jobs!)),
+        new UserResolver(users, new ProfileService(media, jobs)),
         new PresenceResolver(new PresenceService(options.presence)),
       ],
     };
