@@ -1,9 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ROUTER_SECRET_HEADER } from '@chirpchat/kit';
+import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER } from '@chirpchat/kit';
 
 /** What the router carries from the client to every subgraph call. */
 export interface RouterContext {
   authorization: string | null;
+  /** The router on its own behalf (a live event resolved once for many subscribers): no person, only what every signed-in user may see. */
+  service?: boolean;
 }
 
 /**
@@ -21,5 +23,6 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     request.http?.headers.set(ROUTER_SECRET_HEADER, this.routerSecret);
     if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
+    if (context?.service) request.http?.headers.set(SERVICE_CALLER_HEADER, 'router');
   }
 }

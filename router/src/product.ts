@@ -6,6 +6,7 @@ import { createChat, type ChatOptions } from '@chirpchat/chat';
 import { createNotifications, type NotificationsOptions, type VapidDetails } from '@chirpchat/notifications';
 import { cloudinaryOrigins, createMedia, type MediaOptions } from '@chirpchat/media';
 import { createRouter, type RouterOptions } from './router.js';
+import type { LiveRegistry } from './subscriptions/live-registry.js';
 import { supergraphPath } from './paths.js';
 import { webAppRoutes } from './static.js';
 
@@ -90,6 +91,8 @@ export interface Product {
   bus: Bus;
   /** Presence, written by the router and read by users and notifications. */
   presence: PresenceStore;
+  /** The subscriptions live on the router (by root field and viewer). */
+  live: LiveRegistry;
   /** Closes everything in the reverse order of start-up: router, media, notifications, chat, users, presence, bus. */
   close(): Promise<void>;
 }
@@ -204,7 +207,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     closers.push(() => router.close());
     const url = await router.listen();
 
-    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, close: closeAll };
+    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, live: router.live, close: closeAll };
   } catch (error) {
     await closeAll().catch((closeError: unknown) => logger.error({ err: closeError }, 'could not close what had started'));
     throw error;

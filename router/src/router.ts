@@ -25,7 +25,8 @@ import { healthHandler } from './health.js';
 import { mediaProxy } from './media-proxy.js';
 import { operationLimitRules, type OperationLimits } from './limits.js';
 import { PresenceTracker } from './presence-tracker.js';
-import { SubscriptionExecutor } from './subscriptions/subscription-executor.js';
+import { LiveRegistry } from './subscriptions/live-registry.js';
+import { SubscriptionExecutor, type LiveLimits, type Subscriber } from './subscriptions/subscription-executor.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
 
 export interface RouterOptions {
@@ -53,6 +54,18 @@ export interface RouterOptions {
   presence: PresenceStore;
   /** How long a closed socket keeps its user ONLINE, for reconnects. @default 10_000 */
   presenceGraceMs?: number;
+  /** When a subscriber counts as too slow and its socket is closed (TOO_SLOW_CLOSE_CODE). */
+  live?: LiveLimits;
+}
+
+/** The router's server, with the subscriptions live on it. */
+export interface RouterServer extends RunningServer {
+  readonly live: LiveRegistry;
+}
+
+/** What graphql-ws hands the executor for each subscription: the fetches' context and who it is for. */
+interface LiveContext extends RouterContext {
+  subscriber: Subscriber | null;
 }
 
 interface SocketExtra extends Record<PropertyKey, unknown> {
@@ -67,7 +80,7 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
  * The router: @apollo/gateway answers queries and mutations on `POST /graphql`; graphql-ws on
  * the same path runs subscriptions across the subgraphs (see SubscriptionExecutor).
  */
-export async function createRouter(options: RouterOptions): Promise<RunningServer> {
+export async function createRouter(options: RouterOptions): Promise<RouterServer> {
   const { logger } = options;
   const verifyToken = await createTokenVerifier(options.jwtPublicKey);
   const dataSources = Object.fromEntries(
@@ -83,7 +96,8 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
     logger,
   });
   const upstream = new UpstreamPool(options.subgraphUrls, options.routerSecret, logger);
-  const subscriptions = new SubscriptionExecutor(options.supergraphSdl, dataSources, upstream, logger);
+  const live = new LiveRegistry();
+  const subscriptions = new SubscriptionExecutor(options.supergraphSdl, dataSources, upstream, logger, live, options.live);
   const presence = new PresenceTracker({ store: options.presence, graceMs: options.presenceGraceMs, logger });
 
   const app = express();
@@ -131,8 +145,16 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
         }
         return undefined;
       },
-      context: (ctx): RouterContext => ({ authorization: ctx.extra.authorization ?? null }),
-      subscribe: (args) => subscriptions.subscribe(args, args.contextValue as RouterContext),
+      context: (ctx): LiveContext => ({
+        authorization: ctx.extra.authorization ?? null,
+        subscriber: ctx.extra.viewer ? { viewerId: ctx.extra.viewer.id, socket: ctx.extra.socket } : null,
+      }),
+      subscribe: (args) => {
+        const { subscriber, ...context } = args.contextValue as LiveContext;
+        // onConnect refuses sockets without a valid token, so there is always a subscriber here.
+        if (!subscriber) return { errors: [new GraphQLError('Sign in first.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })] };
+        return subscriptions.subscribe(args, context, subscriber);
+      },
       onNext: formatSubscriptionErrors(formatError),
     },
     wsServer,
@@ -157,6 +179,7 @@ export async function createRouter(options: RouterOptions): Promise<RunningServe
   let started = false;
   return {
     httpServer,
+    live,
     async listen() {
       await apollo.start();
       started = true;

@@ -119,13 +119,18 @@ export class SubscriptionProbe<T = Record<string, unknown>> {
   private readonly waiting: Array<Deferred<Result<T>>> = [];
   private failure: unknown = null;
   readonly completed = deferred();
+  /** Resolves once the subgraph listens for this subscription (its first result, which the router asks for, says so). */
+  readonly ready = deferred();
   private readonly dispose: () => void;
 
   constructor(client: Client, document: Document<T, any>, variables: Record<string, unknown>, authorization: string) {
     this.dispose = client.subscribe<T>(
-      { query: source(document), variables, extensions: { authorization } },
+      { query: source(document), variables, extensions: { authorization, ready: true } },
       {
-        next: (result) => this.push(result as Result<T>),
+        next: (result) => {
+          if (!result.data && (result.extensions as { ready?: unknown } | undefined)?.ready === true) this.ready.resolve();
+          else this.push(result as Result<T>);
+        },
         error: (error) => {
           this.failure = error;
           for (const waiter of this.waiting.splice(0)) waiter.reject(error);
@@ -178,21 +183,16 @@ export interface ChatFixture {
    */
   request<T, V>(as: TestUser | null, document: TypedDocumentNode<T, V>, ...variables: VariablesArgument<V>): Promise<Result<T>>;
   request<T = Record<string, unknown>>(as: TestUser | null, query: string, variables?: Record<string, unknown>): Promise<Result<T>>;
-  /**
-   * Starts a subscription; `active` resolves once the server listens on the bus for it, on the
-   * user's `topic` (`messageAdded` unless told otherwise).
-   */
+  /** Starts a subscription as the router does; `active` resolves once the server listens for it (it says so with a first `ready` result). */
   subscribe<T, V>(
     as: TestUser,
     document: TypedDocumentNode<T, V>,
     variables: NoInfer<V>,
-    topic?: string,
   ): { probe: SubscriptionProbe<T>; active: Promise<void> };
   subscribe<T = Record<string, unknown>>(
     as: TestUser,
     query: string,
     variables?: Record<string, unknown>,
-    topic?: string,
   ): { probe: SubscriptionProbe<T>; active: Promise<void> };
   /** Runs SQL against the chat subgraph's database, for checking what was (not) stored. */
   sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
@@ -278,10 +278,9 @@ export async function startChatFixture(options: ChatFixtureOptions = {}): Promis
         });
         return (await response.json()) as Result<T>;
       },
-      subscribe<T>(as: TestUser, document: Document<T, any>, variables: Record<string, unknown> = {}, topicName = 'messageAdded') {
-        const topic = `${topicName}:${as.id}`;
-        const active = bus.when('subscribed', topic, bus.count('subscribed', topic) + 1);
-        return { probe: new SubscriptionProbe<T>(ws, document, variables, as.authorization), active };
+      subscribe<T>(as: TestUser, document: Document<T, any>, variables: Record<string, unknown> = {}) {
+        const probe = new SubscriptionProbe<T>(ws, document, variables, as.authorization);
+        return { probe, active: probe.ready.promise };
       },
       async sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []) {
         return (await pool.query<R>(text, params)).rows;

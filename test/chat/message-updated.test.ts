@@ -41,7 +41,7 @@ describe('chat subgraph: messageUpdated', () => {
   }
 
   async function listen(as: TestUser, conversationId?: string): Promise<SubscriptionProbe<Updated>> {
-    const { probe, active } = chat.subscribe(as, MessageUpdatedDocument, conversationId ? { conversationId } : {}, 'messageUpdated');
+    const { probe, active } = chat.subscribe(as, MessageUpdatedDocument, conversationId ? { conversationId } : {});
     open.push(probe);
     await active;
     return probe;
@@ -55,8 +55,8 @@ describe('chat subgraph: messageUpdated', () => {
     const probe = await listen(bob);
 
     expect(errorCode(await chat.request(alice, RemoveMemberDocument, { c: shared, u: bob.id }))).toBeNull();
-    // Published for Bob's topic after he was removed: the per-event check must stop it.
-    await chat.bus.publish(`messageUpdated:${bob.id}`, { id: before.id, conversationId: shared });
+    // Published after he was removed, as when it was in flight: the per-event check must stop it.
+    await chat.bus.publish('live:messageUpdated', { event: { id: before.id, conversationId: shared }, except: null });
     const later = await send(alice, stillIn, 'removal-2');
     await chat.request(alice, EditMessageDocument, { id: later.id, text: 'edited where bob still is' });
 
@@ -80,7 +80,7 @@ describe('chat subgraph: messageUpdated', () => {
   it('answers FORBIDDEN when a non-member subscribes to a conversation', async () => {
     const { alice, bob, dave } = chat.users;
     const conversationId = await group(alice, bob);
-    const { probe } = chat.subscribe(dave, MessageUpdatedDocument, { conversationId }, 'messageUpdated');
+    const { probe } = chat.subscribe(dave, MessageUpdatedDocument, { conversationId });
     open.push(probe);
     expect(errorCode(await probe.next())).toBe('FORBIDDEN');
     await probe.completed.promise;

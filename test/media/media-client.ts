@@ -82,7 +82,7 @@ export async function postUpload(
 /** `user` listens for processed files in a conversation, through the router; resolves once the subscription is live. */
 export async function listenForProcessed(stack: Stack, user: TestUser, conversationId: string) {
   const client = wsClient(stack.wsUrl, user.accessToken);
-  const ready = stack.waitForNewSubscriptions(`mediaProcessed:conversation:${conversationId}`);
+  const ready = stack.waitForNewSubscriptions(`mediaProcessed:${user.id}`);
   const events = subscribe(client, MediaProcessedDocument, { c: conversationId });
   await ready;
   return {

@@ -7,13 +7,13 @@ import { generateVapidKeys } from '@chirpchat/notifications';
 import { waitUntil } from '../support/async.js';
 import { createTestDatabase, testRedisUrl } from '../support/environment.js';
 import {
-  CreateDirectConversationDocument,
+  CreateConversationIdDocument,
   LiveMessagesDocument,
   SendMessageSeqDocument,
   UserPresenceDocument,
 } from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
-import { routerSecret, startProcess, stopProcess, waitForRedisSubscribers, type ServiceProcess } from '../support/stack.js';
+import { routerSecret, startProcess, stopProcess, type ServiceProcess } from '../support/stack.js';
 
 const redisUrl = await testRedisUrl();
 
@@ -78,28 +78,66 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
     if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   });
 
-  it('delivers to a subscriber on router A what was sent through router B', async () => {
-    const alice = await registerUser(routerB.url, 'alice');
-    const bob = await registerUser(routerA.url, 'bob');
-    const created = await graphql(routerB.url, CreateDirectConversationDocument, { peer: bob.id }, alice.accessToken);
-    const conversationId = created.data!.createConversation.id;
-
-    const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
-    const live = subscribe(client, LiveMessagesDocument, { c: conversationId });
-    await waitForRedisSubscribers(redisUrl!, bob.id);
-
-    const sent = await graphql(
+  it('gives every member of a room split across two routers each message once, in order, whichever router sent it', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([
+      registerUser(routerB.url, 'alice'),
+      registerUser(routerA.url, 'bob'),
+      registerUser(routerA.url, 'carol'),
+      registerUser(routerB.url, 'dave'),
+    ]);
+    const created = await graphql(
       routerB.url,
-      SendMessageSeqDocument,
-      { input: { conversationId, clientId: 'x1', text: 'across instances' } },
-      alice.accessToken,
+      CreateConversationIdDocument,
+      { input: { kind: 'GROUP', title: 'Split room', memberIds: [bob!.id, carol!.id, dave!.id] } },
+      alice!.accessToken,
     );
-    expect(sent.data?.sendMessage.seq).toBe(1);
+    const conversationId = created.data!.createConversation.id;
+    // Bob and Carol listen on router A (served by chat A), Alice and Dave on router B (chat B).
+    const listeners = [
+      { user: bob!, router: routerA },
+      { user: carol!, router: routerA },
+      { user: alice!, router: routerB },
+      { user: dave!, router: routerB },
+    ].map(({ user, router }) => {
+      const client = wsClient(router.url.replace(/^http/, 'ws'), user.accessToken);
+      return { client, live: subscribe(client, LiveMessagesDocument, { c: conversationId }) };
+    });
+    // No subscription tells its client when it has started: send probes until every listener heard one.
+    let clientId = 0;
+    const send = (router: ServiceProcess, text: string) =>
+      graphql(router.url, SendMessageSeqDocument, { input: { conversationId, clientId: `m${++clientId}`, text } }, alice!.accessToken);
+    const heardProbe = async (live: (typeof listeners)[number]['live'], probe: number) => {
+      for (;;) {
+        const event = await live.next(1000).catch(() => null);
+        if (!event) return false;
+        if (event.data!.messageAdded.seq >= probe) return true;
+      }
+    };
+    await waitUntil(
+      async () => {
+        const probe = (await send(routerB, 'probe')).data!.sendMessage.seq;
+        const results = await Promise.all(listeners.map(({ live }) => heardProbe(live, probe)));
+        return results.every(Boolean);
+      },
+      { timeoutMs: 15_000, message: 'not every listener heard a probe' },
+    );
+    const after = (await send(routerA, 'probe')).data!.sendMessage.seq;
+    for (const { live } of listeners) expect(await heardProbe(live, after)).toBe(true);
 
-    const event = await live.next();
-    expect(event.data).toEqual({ messageAdded: { seq: 1, text: 'across instances', sender: { displayName: alice.displayName } } });
-    await live.close();
-    await client.dispose();
+    const texts = ['one', 'two', 'three', 'four', 'five', 'six'];
+    for (const [index, text] of texts.entries()) await send(index % 2 === 0 ? routerA : routerB, text);
+    for (const { live } of listeners) {
+      const got: Array<{ seq: number; text: string | null }> = [];
+      for (const _ of texts) got.push((await live.next()).data!.messageAdded);
+      expect(got.map((m) => m.seq)).toEqual(texts.map((_, index) => after + 1 + index));
+      expect(got.map((m) => m.text)).toEqual(texts);
+      // Nothing more: each message came once.
+      await expect(live.next(300)).rejects.toThrow(/no subscription event/);
+    }
+    for (const { client, live } of listeners) {
+      await live.close();
+      await client.dispose();
+    }
   });
 
   it('shows through router B that a user holding a socket on router A is ONLINE', async () => {

@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createLogger, freePort, generateSigningKeys, type Bus } from '@chirpchat/kit';
+import { createLogger, freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import type { MediaOptions } from '@chirpchat/media';
 import { createProduct, webDistPath } from '@chirpchat/router';
@@ -21,15 +20,15 @@ export interface Stack {
   wsUrl: string;
   keys: { publicKey: string; privateKey: string };
   /**
-   * Resolves once `count` live subscriptions listen on `userId`'s topic (no sleeping on races):
-   * `messageAdded` by default, or another per-user topic such as `messageUpdated`.
+   * Resolves once `userId` holds `count` live subscriptions to a root field through the router
+   * (`messageAdded` by default): live means the subgraph behind it listens, so nothing sent from
+   * then on is missed (no sleeping on races).
    */
-  waitForSubscribers(userId: string, count?: number, topic?: string): Promise<void>;
+  waitForSubscribers(userId: string, count?: number, field?: string): Promise<void>;
   /**
-   * Resolves once `count` subscriptions to a bus topic (e.g. `typing:<userId>`) have become
-   * active after this call: call it before the subscription can reach the bus, i.e. in the
-   * same tick as `subscribe()`. Subscriptions of earlier tests that are still being released
-   * do not count.
+   * Resolves once `count` more subscriptions `field:userId` (e.g. `typing:<userId>`) have become
+   * live after this call: call it in the same tick as `subscribe()`. Subscriptions of earlier
+   * tests that are still being released do not count.
    */
   waitForNewSubscriptions(topic: string, count?: number): Promise<void>;
   /** Runs SQL against the stack's database, to see what is (or is no longer) stored. */
@@ -57,43 +56,6 @@ const routerSecret = 'test-router-secret-'.padEnd(40, 'x');
 const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Wraps a bus to count subscriptions per topic: those live now, and every one made so far. */
-function countingBus(bus: Bus) {
-  const live = new Map<string, number>();
-  const made = new Map<string, number>();
-  const waiters: Array<{ counts: Map<string, number>; topic: string; count: number; resolve: () => void }> = [];
-  const settle = () => {
-    for (const waiter of [...waiters]) {
-      if ((waiter.counts.get(waiter.topic) ?? 0) >= waiter.count) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  };
-  const counted: Bus = {
-    kind: bus.kind,
-    publish: (topic, payload) => bus.publish(topic, payload),
-    close: () => bus.close(),
-    async subscribe(topic) {
-      const channel = await bus.subscribe(topic);
-      live.set(topic, (live.get(topic) ?? 0) + 1);
-      made.set(topic, (made.get(topic) ?? 0) + 1);
-      channel.onRelease(() => void live.set(topic, (live.get(topic) ?? 1) - 1));
-      settle();
-      return channel as never;
-    },
-  };
-  const until = (counts: Map<string, number>, topic: string, count: number) =>
-    new Promise<void>((resolve) => {
-      waiters.push({ counts, topic, count, resolve });
-      settle();
-    });
-  return {
-    bus: counted,
-    waitFor: (topic: string, count: number) => until(live, topic, count),
-    waitForNew: (topic: string, count: number) => until(made, topic, (made.get(topic) ?? 0) + count),
-  };
-}
-
 export interface StackOptions {
   accessTokenTtlSeconds?: number;
   /** How long a closed socket keeps its user ONLINE (the router's option). */
@@ -121,7 +83,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
-  let counting: ReturnType<typeof countingBus> | undefined;
   const product = await createProduct({
     databaseUrl: database.url,
     redisUrl: await testRedisUrl(),
@@ -135,7 +96,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     host: '127.0.0.1',
     port: options.routerPort ?? 0,
     webApp: options.web ? webDistPath : undefined,
-    wrapBus: (bus) => (counting = countingBus(bus)).bus,
     users: { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900 },
     chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
     notifications: options.notifications,
@@ -146,7 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await rm(mediaDir, { recursive: true, force: true });
     throw error;
   });
-  const { waitFor, waitForNew } = counting!;
+  const { live } = product;
   const { users, chat, notifications, media } = product.subgraphs;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
@@ -154,8 +114,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     origin: new URL(product.url).origin,
     wsUrl: product.url.replace(/^http/, 'ws'),
     keys,
-    waitForSubscribers: (userId, count = 1, topic = 'messageAdded') => waitFor(`${topic}:${userId}`, count),
-    waitForNewSubscriptions: (topic, count = 1) => waitForNew(topic, count),
+    waitForSubscribers: (userId, count = 1, field = 'messageAdded') => live.waitFor(field, userId, count),
+    waitForNewSubscriptions: (topic, count = 1) => {
+      const [field, userId] = topic.split(':') as [string, string];
+      return live.waitForNew(field, userId, count);
+    },
     sql: async (text, params = []) => (await pool.query(text, params)).rows,
     databaseUrl: database.url,
     notifications: { stop: () => notifications.stop(), start: () => notifications.start() },
@@ -223,19 +186,5 @@ export async function stopProcess(service: ServiceProcess): Promise<void> {
 }
 
 /** Resolves once Redis reports `count` subscribers on the user's message topic (any process). */
-export async function waitForRedisSubscribers(redisUrl: string, userId: string, count = 1): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    await waitUntil(
-      async () => {
-        const [, subscribers] = (await redis.pubsub('NUMSUB', `chirpchat:messageAdded:${userId}`)) as [string, number];
-        return Number(subscribers) >= count;
-      },
-      { timeoutMs: 10_000, intervalMs: 50, message: `no Redis subscriber for ${userId}` },
-    );
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export { routerSecret };

@@ -1,17 +1,79 @@
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  print,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { Channel, ErrorCode, type Logger } from '@chirpchat/kit';
 import type { RouterContext } from '../data-sources.js';
+import type { LiveRegistry } from './live-registry.js';
 import type { UpstreamPool } from './upstream.js';
 
 type RequestContext = Parameters<typeof executeQueryPlan>[2];
 
 interface PlannedSubscription {
+  /** The document's text with its operation name: the key of the plan cache and of shared streams. */
+  key: string;
+  /** The subscription's root field, e.g. `messageAdded`. */
+  field: string;
   primary: FetchNode;
   /** Runs after each event: the primary fetch (answered from the event) and then `rest`. */
   perEvent: QueryPlan;
+  /** Whether the document selects a `@viewer` field anywhere: then each subscriber's events are resolved for them. */
+  perViewer: boolean;
+}
+
+/** The client's socket, as far as the executor needs it: how much waits to be written, and how to close it. */
+export interface SubscriberSocket {
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+}
+
+/** Who a client subscription is for, beside the RouterContext its fetches carry. */
+export interface Subscriber {
+  viewerId: string;
+  socket: SubscriberSocket;
+}
+
+/**
+ * The close code for a socket that does not read its events fast enough: 1013 "Try Again
+ * Later". graphql-ws clients reconnect after it; the app then catches up with `messagesSince`.
+ */
+export const TOO_SLOW_CLOSE_CODE = 1013;
+
+export interface LiveLimits {
+  /** Events queued for one subscription before its socket counts as too slow. @default 256 */
+  maxQueuedEvents?: number;
+  /** Bytes waiting in one socket's send buffer before it counts as too slow. @default 4 MiB */
+  maxBufferedBytes?: number;
+}
+
+/** One client subscription: where its results go, and how to tell it is too slow. */
+interface Delivery {
+  results: Channel<ExecutionResult>;
+  subscriber: Subscriber;
+  /** Set once the subgraph is listening for it; ends its entry in the LiveRegistry. */
+  release?: () => void;
+}
+
+/** One upstream fan-out operation serving every client subscription with the same document and variables. */
+interface SharedStream {
+  /** Viewer id → their subscriptions on this stream. */
+  readonly viewers: Map<string, Set<Delivery>>;
+  size: number;
+  ready: boolean;
+  queue: Promise<void>;
+  stop(): void;
 }
 
 /**
@@ -27,15 +89,22 @@ export class SubscriptionExecutor {
   private readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
   private readonly plans = new Map<string, PlannedSubscription>();
+  private readonly streams = new Map<string, SharedStream>();
+  private readonly maxQueuedEvents: number;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     supergraphSdl: string,
     private readonly dataSources: Record<string, GraphQLDataSource<RouterContext>>,
     private readonly upstream: UpstreamPool,
     private readonly logger: Logger,
+    private readonly registry: LiveRegistry,
+    limits: LiveLimits = {},
     /** Plans kept by document; the least recently used are dropped past this. @default 500 */
     private readonly maxPlans = 500,
   ) {
+    this.maxQueuedEvents = limits.maxQueuedEvents ?? 256;
+    this.maxBufferedBytes = limits.maxBufferedBytes ?? 4 * 1024 * 1024;
     const supergraph = Supergraph.build(supergraphSdl);
     this.supergraphApi = supergraph.apiSchema();
     this.apiSchema = this.supergraphApi.toGraphQLJSSchema();
@@ -44,7 +113,7 @@ export class SubscriptionExecutor {
   }
 
   /** Starts one client subscription; `args` has been validated against `apiSchema` by graphql-ws. */
-  subscribe(args: ExecutionArgs, context: RouterContext): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+  subscribe(args: ExecutionArgs, context: RouterContext, subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
     const operationName = args.operationName ?? undefined;
     let planned: PlannedSubscription;
     try {
@@ -52,11 +121,215 @@ export class SubscriptionExecutor {
     } catch (error) {
       return { errors: [asGraphQLError(error)] };
     }
-    const operationContext = buildOperationContext({ schema: this.apiSchema, operationDocument: args.document, operationName });
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const { primary, perEvent } = planned;
+    return planned.perViewer
+      ? this.subscribeForViewer(args, planned, variables, context, subscriber)
+      : this.subscribeShared(args, planned, variables, context, subscriber);
+  }
 
-    const results = new Channel<ExecutionResult>();
+  /**
+   * A subscription that selects no `@viewer` field: the subgraph checks access once (an
+   * `admission` operation as the viewer), then the client joins the one fan-out stream for its
+   * document and variables, whose events are resolved once and handed to the subscribers in
+   * each event's audience.
+   */
+  private subscribeShared(
+    args: ExecutionArgs,
+    planned: PlannedSubscription,
+    variables: Record<string, unknown>,
+    context: RouterContext,
+    subscriber: Subscriber,
+  ): AsyncIterableIterator<ExecutionResult> {
+    const { primary } = planned;
+    const primaryVariables = pick(variables, primary.variableUsages);
+    const delivery: Delivery = { results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY), subscriber };
+    let refusal: GraphQLError[] | null = null;
+    let leave: (() => void) | null = null;
+    let ended = false;
+    const stopAdmission = this.upstream.subscribe(
+      primary.serviceName,
+      {
+        query: primary.operation,
+        operationName: primary.operationName,
+        variables: primaryVariables,
+        authorization: context.authorization,
+        mode: 'admission',
+      },
+      {
+        next: (result) => {
+          if (result.errors) refusal = toGraphQLErrors(result.errors);
+        },
+        error: (error) => {
+          delivery.results.push({ errors: upstreamErrors(error) });
+          delivery.results.end();
+        },
+        complete: () => {
+          if (ended) return;
+          if (refusal) {
+            delivery.results.push({ errors: refusal });
+            delivery.results.end();
+            return;
+          }
+          leave = this.join(args, planned, primaryVariables, delivery);
+        },
+      },
+    );
+    delivery.results.onRelease(() => {
+      ended = true;
+      stopAdmission();
+      leave?.();
+      delivery.release?.();
+    });
+    return delivery.results;
+  }
+
+  /** Adds a delivery to the shared stream for its document and variables, opening the stream if needed; returns how to leave it. */
+  private join(
+    args: ExecutionArgs,
+    planned: PlannedSubscription,
+    primaryVariables: Record<string, unknown>,
+    delivery: Delivery,
+  ): () => void {
+    const key = `${planned.key}\n${JSON.stringify(primaryVariables)}`;
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = this.openStream(key, args, planned, primaryVariables);
+      this.streams.set(key, stream);
+    }
+    const { viewerId } = delivery.subscriber;
+    let own = stream.viewers.get(viewerId);
+    if (!own) stream.viewers.set(viewerId, (own = new Set()));
+    own.add(delivery);
+    stream.size += 1;
+    if (stream.ready) delivery.release = this.registry.activated(planned.field, viewerId);
+    const joined = stream;
+    return () => {
+      if (!own.delete(delivery)) return;
+      if (own.size === 0) joined.viewers.delete(viewerId);
+      joined.size -= 1;
+      if (joined.size === 0 && this.streams.get(key) === joined) {
+        this.streams.delete(key);
+        joined.stop();
+      }
+    };
+  }
+
+  private openStream(
+    key: string,
+    args: ExecutionArgs,
+    planned: PlannedSubscription,
+    primaryVariables: Record<string, unknown>,
+  ): SharedStream {
+    const { primary, perEvent, field } = planned;
+    const operationContext = buildOperationContext({
+      schema: this.apiSchema,
+      operationDocument: args.document,
+      operationName: args.operationName ?? undefined,
+    });
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    // The rest of the plan runs as the router: no person's token, only what every signed-in user may see.
+    const serviceContext: RouterContext = { authorization: null, service: true };
+    const stream: SharedStream = { viewers: new Map(), size: 0, ready: false, queue: Promise.resolve(), stop: () => undefined };
+    const endAll = (result: ExecutionResult | null) => {
+      if (this.streams.get(key) === stream) this.streams.delete(key);
+      for (const deliveries of stream.viewers.values())
+        for (const delivery of deliveries) {
+          if (result) delivery.results.push(result);
+          delivery.results.end();
+        }
+    };
+    stream.stop = this.upstream.subscribe(
+      primary.serviceName,
+      {
+        query: primary.operation,
+        operationName: primary.operationName,
+        variables: primaryVariables,
+        authorization: null,
+        mode: 'fanout',
+        ready: true,
+      },
+      {
+        next: (event) => {
+          if (!event.data && event.extensions?.ready === true) {
+            stream.ready = true;
+            for (const [viewerId, deliveries] of stream.viewers)
+              for (const delivery of deliveries) delivery.release ??= this.registry.activated(field, viewerId);
+            return;
+          }
+          stream.queue = stream.queue.then(() =>
+            this.deliverShared(stream, event, perEvent, primary, operationContext, variables, serviceContext),
+          );
+        },
+        error: (error) => {
+          stream.queue = stream.queue.then(() => endAll({ errors: upstreamErrors(error) }));
+        },
+        complete: () => {
+          stream.queue = stream.queue.then(() => endAll(null));
+        },
+      },
+    );
+    return stream;
+  }
+
+  private async deliverShared(
+    stream: SharedStream,
+    event: ExecutionResult,
+    perEvent: QueryPlan,
+    primary: FetchNode,
+    operationContext: ReturnType<typeof buildOperationContext>,
+    variables: Record<string, unknown>,
+    context: RouterContext,
+  ): Promise<void> {
+    const audience = event.extensions?.audience;
+    if (!Array.isArray(audience)) {
+      // Nobody may see what the subgraph did not say who may see.
+      this.logger.warn({ subgraph: primary.serviceName }, 'fan-out event without an audience dropped');
+      return;
+    }
+    let recipients = 0;
+    for (const userId of audience as string[]) if (stream.viewers.has(userId)) recipients += 1;
+    if (recipients === 0) return;
+    const result = await this.resolve(
+      { data: event.data, ...(event.errors ? { errors: event.errors } : {}) },
+      perEvent,
+      primary,
+      operationContext,
+      variables,
+      context,
+    );
+    for (const userId of audience as string[]) {
+      const deliveries = stream.viewers.get(userId);
+      if (deliveries) for (const delivery of deliveries) this.deliver(delivery, result);
+    }
+  }
+
+  /** Hands one result to one subscription, or closes its socket when it has fallen too far behind. */
+  private deliver(delivery: Delivery, result: ExecutionResult): void {
+    const { socket } = delivery.subscriber;
+    if (delivery.results.size >= this.maxQueuedEvents || socket.bufferedAmount > this.maxBufferedBytes) {
+      socket.close(TOO_SLOW_CLOSE_CODE, 'Too slow: reconnect and catch up with messagesSince');
+      delivery.results.return();
+      return;
+    }
+    delivery.results.push(result);
+  }
+
+  /** A subscription that selects `@viewer` fields: its own upstream operation, every event resolved for this viewer. */
+  private subscribeForViewer(
+    args: ExecutionArgs,
+    planned: PlannedSubscription,
+    variables: Record<string, unknown>,
+    context: RouterContext,
+    subscriber: Subscriber,
+  ): AsyncIterableIterator<ExecutionResult> {
+    const operationContext = buildOperationContext({
+      schema: this.apiSchema,
+      operationDocument: args.document,
+      operationName: args.operationName ?? undefined,
+    });
+    const { primary, perEvent, field } = planned;
+    const delivery: Delivery = { results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY), subscriber };
+    const { results } = delivery;
     let queue = Promise.resolve();
     const stop = this.upstream.subscribe(
       primary.serviceName,
@@ -65,11 +338,25 @@ export class SubscriptionExecutor {
         operationName: primary.operationName,
         variables: pick(variables, primary.variableUsages),
         authorization: context.authorization,
+        ready: true,
       },
       {
         next: (event) => {
+          if (!event.data && event.extensions?.ready === true) {
+            delivery.release ??= this.registry.activated(field, subscriber.viewerId);
+            return;
+          }
           // Events are resolved one after another so that they reach the client in order.
-          queue = queue.then(() => this.resolveEvent(event, perEvent, primary, operationContext, variables, context, results));
+          queue = queue.then(async () => {
+            if (!event.data) {
+              // The subgraph refused the subscription (e.g. FORBIDDEN) or failed: pass its errors on.
+              results.push({
+                errors: event.errors ? toGraphQLErrors(event.errors) : [new GraphQLError('The subscription ended unexpectedly.')],
+              });
+              return;
+            }
+            this.deliver(delivery, await this.resolve(event, perEvent, primary, operationContext, variables, context));
+          });
         },
         error: (error) => {
           queue = queue.then(() => {
@@ -82,24 +369,22 @@ export class SubscriptionExecutor {
         },
       },
     );
-    results.onRelease(stop);
+    results.onRelease(() => {
+      stop();
+      delivery.release?.();
+    });
     return results;
   }
 
-  private async resolveEvent(
+  /** Runs the plan for one event: the primary fetch answered from the event, the rest from the subgraphs. */
+  private async resolve(
     event: ExecutionResult,
     perEvent: QueryPlan,
     primary: FetchNode,
     operationContext: ReturnType<typeof buildOperationContext>,
     variables: Record<string, unknown>,
     context: RouterContext,
-    results: Channel<ExecutionResult>,
-  ): Promise<void> {
-    if (!event.data) {
-      // The subgraph refused the subscription (e.g. FORBIDDEN) or failed: pass its errors on.
-      results.push({ errors: event.errors ? toGraphQLErrors(event.errors) : [new GraphQLError('The subscription ended unexpectedly.')] });
-      return;
-    }
+  ): Promise<ExecutionResult> {
     const owner = this.dataSources[primary.serviceName]!;
     const fromEvent: GraphQLDataSource<RouterContext> = {
       process: (options) =>
@@ -115,18 +400,17 @@ export class SubscriptionExecutor {
       logger: this.logger,
     } as unknown as RequestContext;
     try {
-      const result = await executeQueryPlan(
+      return (await executeQueryPlan(
         perEvent,
         serviceMap,
         requestContext,
         operationContext,
         this.supergraphSchema,
         this.supergraphApi,
-      );
-      results.push(result as ExecutionResult);
+      )) as ExecutionResult;
     } catch (error) {
       this.logger.error({ err: error }, 'subscription event could not be resolved');
-      results.push({ errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] });
+      return { errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
     }
   }
 
@@ -146,7 +430,13 @@ export class SubscriptionExecutor {
       });
     const { primary, rest } = plan.node;
     const node: PlanNode = rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary;
-    const planned: PlannedSubscription = { primary, perEvent: { kind: 'QueryPlan', node } };
+    const planned: PlannedSubscription = {
+      key,
+      field: rootFieldName(args.document, operationName),
+      primary,
+      perEvent: { kind: 'QueryPlan', node },
+      perViewer: selectsViewerField(this.supergraphSchema, args.document),
+    };
     this.plans.set(key, planned);
     if (this.plans.size > this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
     return planned;
@@ -183,4 +473,28 @@ function upstreamErrors(error: unknown): GraphQLError[] {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     }),
   ];
+}
+
+/**
+ * Whether any field the document selects is marked `@viewer` in the supergraph (see the kit's
+ * ViewerDirective). Fragments count wherever they are defined: when in doubt, per viewer.
+ */
+export function selectsViewerField(supergraphSchema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(supergraphSchema);
+  let found = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const definition = typeInfo.getFieldDef();
+        if (definition?.astNode?.directives?.some((directive) => directive.name.value === 'viewer')) found = true;
+      },
+    }),
+  );
+  return found;
+}
+
+function rootFieldName(document: DocumentNode, operationName: string | undefined): string {
+  const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
+  return selection?.kind === Kind.FIELD ? selection.name.value : 'subscription';
 }

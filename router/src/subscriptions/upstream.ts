@@ -1,13 +1,17 @@
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Logger } from '@chirpchat/kit';
+import type { LiveExtensions, LiveMode, Logger } from '@chirpchat/kit';
 
 export interface UpstreamOperation {
   query: string;
   operationName?: string | undefined;
   variables: Record<string, unknown>;
-  /** The subscriber's `Authorization`, carried per operation over the shared socket. */
+  /** The subscriber's `Authorization`, carried per operation over the shared socket; null for a fan-out stream. */
   authorization: string | null;
+  /** How the subgraph runs it (see LiveMode in the kit). @default 'viewer' */
+  mode?: LiveMode;
+  /** Ask for the first result `{ extensions: { ready: true } }` once the subgraph is listening. */
+  ready?: boolean;
 }
 
 export interface UpstreamSink {
@@ -36,7 +40,11 @@ export class UpstreamPool {
         query: operation.query,
         operationName: operation.operationName ?? null,
         variables: operation.variables,
-        extensions: { authorization: operation.authorization },
+        extensions: {
+          authorization: operation.authorization,
+          mode: operation.mode ?? 'viewer',
+          ready: operation.ready ?? false,
+        } satisfies LiveExtensions,
       },
       sink,
     );

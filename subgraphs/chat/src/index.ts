@@ -32,6 +32,7 @@ import { ContactService } from './services/contact.service.js';
 import { ConversationService } from './services/conversation.service.js';
 import { MediaDeletionService } from './services/media-deletion.service.js';
 import { MediaDirectoryService } from './services/media-directory.service.js';
+import { MemberDirectory } from './services/member-directory.service.js';
 import { MemberEventsService } from './services/member-events.service.js';
 import { MemberManagementService } from './services/member-management.service.js';
 import { MembershipService } from './services/membership.service.js';
@@ -86,7 +87,8 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
     );
     const membership = new MembershipService();
     const mediaDeletion = new MediaDeletionService(jobs);
-    const memberEvents = new MemberEventsService(options.bus, orm.em, membership, logger);
+    const directory = new MemberDirectory(options.bus, orm.em, logger);
+    const memberEvents = new MemberEventsService(options.bus, membership, directory, logger);
     const events = new MessageEventsService(memberEvents, orm.em, logger);
     const conversations = new ConversationService(membership, users);
     const mentions = new MentionService(users);
@@ -110,7 +112,7 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
         new MemberResolver(),
         new MessageResolver(messages, membership),
         new MessageSubscriptionResolver(),
-        new MemberManagementResolver(new MemberManagementService(membership, users)),
+        new MemberManagementResolver(new MemberManagementService(membership, users, directory)),
         new MessageChangeResolver(changes, reactions),
         new MessageDetailsResolver(new MessageDetailsService()),
         new MessageSearchResolver(new MessageSearchService(membership)),
@@ -122,8 +124,14 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
         new StoryResolver(stories),
         new UserResolver(new ContactService()),
       ],
-      start: () => cleanup.start(),
-      stop: () => cleanup.stop(),
+      start: async () => {
+        await directory.start();
+        cleanup.start();
+      },
+      stop: async () => {
+        await cleanup.stop();
+        await directory.stop();
+      },
     };
   },
 });

@@ -13,6 +13,11 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   /** @param maxBuffered events kept for a slow reader before the oldest are dropped (they can be fetched again by seq) */
   constructor(private readonly maxBuffered = 1000) {}
 
+  /** Values pushed and not yet read. */
+  get size(): number {
+    return this.buffered.length;
+  }
+
   /** Adds a callback that runs once when the channel ends, however it ends. */
   onRelease(callback: () => void | Promise<void>): void {
     if (this.done) void callback();

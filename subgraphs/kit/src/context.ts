@@ -1,3 +1,4 @@
+import type { LiveMode } from './live.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer, TokenCheck } from './auth.js';
 import { UnauthenticatedError } from './errors.js';
@@ -18,6 +19,8 @@ export interface RequestContext {
    * visible to every signed-in user may be answered to it.
    */
   service: string | null;
+  /** How the router runs this subscription operation (see LiveMode); absent for queries and mutations. */
+  live?: { mode: LiveMode; ready: boolean };
 }
 
 const messages = {

@@ -1,9 +1,10 @@
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { parse, specifiedDirectives, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER } from './auth.js';
 import { DateTimeScalar } from './scalars.js';
+import { VIEWER_SPEC_URL, ViewerDirective } from './viewer.js';
 
 /** `__resolveReference` functions by type name: how other subgraphs' references become entities here. */
 export type ReferenceResolvers = Record<
@@ -11,7 +12,10 @@ export type ReferenceResolvers = Record<
   { __resolveReference: (reference: never, context: never, info: GraphQLResolveInfo) => unknown }
 >;
 
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])`;
+const FEDERATION_LINK = [
+  `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])`,
+  `  @link(url: "${VIEWER_SPEC_URL}", import: ["@viewer"]) @composeDirective(name: "@viewer")`,
+].join('\n');
 
 /**
  * Turns type-graphql classes into an Apollo Federation 2 subgraph schema: type-graphql builds
@@ -25,6 +29,7 @@ export async function buildFederatedSchema(
   const schema = await buildSchema({
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     ...options,
+    directives: [...specifiedDirectives, ViewerDirective, ...(options.directives ?? [])],
     skipCheck: true,
   });
   const resolvers = createResolversMap(schema) as Record<string, object>;

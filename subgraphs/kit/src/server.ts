@@ -13,6 +13,7 @@ import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER, secretsEqual, type TokenVe
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
+import { subscribeLive, type LiveExtensions, type LiveMode } from './live.js';
 
 export interface SubgraphServerOptions {
   /** The subgraph's name as composition knows it (`users`, `chat`, …). */
@@ -79,7 +80,14 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
     {
       schema: options.schema,
       onConnect: (ctx) => secretsEqual(ctx.connectionParams?.routerSecret as string | undefined, options.routerSecret),
-      context: (_ctx, _id, payload) => contextFor(payload.extensions?.authorization as string | undefined),
+      context: async (_ctx, _id, payload) => {
+        const live = (payload.extensions ?? {}) as LiveExtensions;
+        const mode: LiveMode = live.mode === 'fanout' || live.mode === 'admission' ? live.mode : 'viewer';
+        // A fan-out stream is the router's own: no viewer, and each event says who may see it.
+        const context = mode === 'fanout' ? await contextFor(null, 'router') : await contextFor(live.authorization);
+        return { ...context, live: { mode, ready: live.ready === true } };
+      },
+      subscribe: subscribeLive,
       onNext: formatSubscriptionErrors(formatError),
     },
     wsServer,

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Conversation } from '../entities/conversation.entity.js';
 import { MemberRole } from '../entities/member-role.enum.js';
@@ -46,11 +46,13 @@ export class ConversationResolver {
     return this.conversationService.create(context.em, requireViewer(context), input, context.authorization);
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Message, { nullable: true })
   lastMessage(@Root() conversation: Conversation, @Ctx() context: RequestContext): Promise<Message | null> {
     return this.messageService.last(context.em, conversation, requireViewer(context).id);
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => MemberRole)
   myRole(@Root() conversation: Conversation, @Ctx() context: RequestContext): Promise<MemberRole> {
     return this.conversationService.roleOf(context.em, conversation.id, requireViewer(context).id);
@@ -61,6 +63,7 @@ export class ConversationResolver {
     return this.membership.members(context.em, conversation.id);
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => MessageConnection)
   messages(
     @Root() conversation: Conversation,

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { Message } from '../entities/message.entity.js';
 import type { MessageDetailsService } from '../services/message-details.service.js';
@@ -13,6 +13,7 @@ import { User } from '../types/user.type.js';
 export class MessageDetailsResolver {
   constructor(private readonly details: MessageDetailsService) {}
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Message, { nullable: true, description: 'The message this one answers; a tombstone when that was deleted.' })
   replyTo(@Root() message: Message, @Ctx() context: RequestContext): Promise<Message | null> {
     return this.details.replyTo(context.em, requireViewer(context).id, message.replyToId);
@@ -23,11 +24,13 @@ export class MessageDetailsResolver {
     return message.mentionIds.map((id) => ({ id }));
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => [ReactionSummary], { description: 'Grouped by emoji, in order of first use.' })
   reactions(@Root() message: Message, @Ctx() context: RequestContext): Promise<ReactionSummary[]> {
     return this.details.reactions(context.em, requireViewer(context).id, message.id);
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Boolean, {
     description:
       'True when the viewer deleted this message for themselves only; such messages appear only in messagesSince and message(id).',

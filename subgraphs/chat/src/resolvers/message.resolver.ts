@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Conversation } from '../entities/conversation.entity.js';
 import { Message } from '../entities/message.entity.js';
@@ -34,6 +34,7 @@ export class MessageResolver {
     return this.messageService.send(context.em, requireViewer(context), input, context.authorization);
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Conversation)
   async conversation(@Root() message: Message, @Ctx() context: RequestContext): Promise<Conversation> {
     return (await this.membership.require(context.em, message.conversationId, requireViewer(context).id)).conversation;

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Story } from '../entities/story.entity.js';
 import type { StoryService } from '../services/story.service.js';
@@ -42,6 +42,7 @@ export class StoryResolver {
     return { id: story.authorId };
   }
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Boolean)
   viewedByMe(@Root() story: Story, @Ctx() context: RequestContext): Promise<boolean> {
     return this.storyService.viewedBy(context.em, story.id, requireViewer(context).id);

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { ContactService } from '../services/contact.service.js';
 import { User } from '../types/user.type.js';
@@ -8,6 +8,7 @@ import { User } from '../types/user.type.js';
 export class UserResolver {
   constructor(private readonly contacts: ContactService) {}
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Boolean, {
     description: 'Whether the viewer and this user are both members of at least one conversation (always true for the viewer themself).',
   })

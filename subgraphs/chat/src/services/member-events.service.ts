@@ -1,12 +1,14 @@
 import {
+  isFanout,
   requireViewer,
   transformChannel,
+  withAudience,
   type Bus,
   type Channel,
-  type EntityManager,
   type Logger,
   type RequestContext,
 } from '@chirpchat/kit';
+import type { MemberDirectory } from './member-directory.service.js';
 import type { MembershipService } from './membership.service.js';
 
 /** Any live event about one conversation, as it travels on the bus (JSON-safe). */
@@ -14,60 +16,98 @@ export interface ConversationEvent {
   conversationId: string;
 }
 
-/** Names the per-user topic of one kind of event, e.g. `typing:<userId>`. */
-export type TopicOf = (userId: string) => string;
+/** The kinds of live event about a conversation; each has one bus topic for all conversations. */
+export type LiveEventKind = 'messageAdded' | 'messageUpdated' | 'receiptUpdated' | 'typing';
+
+/** What goes on the bus: the event and who caused it when they need not hear of it. */
+interface Envelope<T> {
+  event: T;
+  except: string | null;
+}
+
+const topicOf = (kind: LiveEventKind) => `live:${kind}`;
 
 /**
- * Live events for the members of a conversation (typing, receipts), on one topic per
- * recipient like `messageAdded`: a subscriber hears about all their conversations with one
- * listener. Delivery is at-most-once. Membership is checked when subscribing and again for
- * every event, because people leave conversations while their subscriptions stay open.
+ * Live events for the members of a conversation (messages, typing, receipts). One bus message
+ * per event, whatever the size of the room: every instance hears every event of a kind on one
+ * topic and decides locally who may see it, from the MemberDirectory (membership in memory,
+ * kept current by membership changes). Delivery is at-most-once.
+ *
+ * A subscription runs in one of two ways (see LiveMode in the kit):
+ * - for one viewer: access is checked when subscribing, and every event is checked against
+ *   the directory (people leave conversations while their subscriptions stay open);
+ * - as the router's fan-out stream: every event once, with its audience — the members now,
+ *   but not the one who caused it when they need not hear of it.
  */
 export class MemberEventsService {
-  /** @param rootEm the ORM's own EntityManager, forked for each check so no identity map grows with a subscription */
   constructor(
     private readonly bus: Bus,
-    private readonly rootEm: EntityManager,
     private readonly membership: MembershipService,
+    private readonly directory: MemberDirectory,
     private readonly logger: Logger,
   ) {}
 
   /**
-   * Sends `event` to every member of its conversation but `exceptUserId` (who caused it, when
+   * Sends `event` to the members of its conversation but `exceptUserId` (who caused it, when
    * they need not hear of it). Call after the commit. Failures are logged, not thrown: what
    * caused the event has happened.
    */
-  async publish<T extends ConversationEvent>(em: EntityManager, topic: TopicOf, event: T, exceptUserId?: string): Promise<void> {
+  async publish<T extends ConversationEvent>(kind: LiveEventKind, event: T, exceptUserId?: string): Promise<void> {
     try {
-      const members = await this.membership.members(em, event.conversationId);
-      const recipients = members.filter((member) => member.userId !== exceptUserId);
-      await Promise.all(recipients.map((member) => this.bus.publish(topic(member.userId), event)));
+      await this.bus.publish<Envelope<T>>(topicOf(kind), { event, except: exceptUserId ?? null });
     } catch (error) {
-      this.logger.warn({ err: error, topic: topic('*'), conversationId: event.conversationId }, 'event not published');
+      this.logger.warn({ err: error, kind, conversationId: event.conversationId }, 'event not published');
     }
   }
 
   /**
-   * The viewer's events of one kind, in one conversation or (with null) in all of theirs.
+   * The viewer's events of one kind, in one conversation or (with null) in all of theirs; for
+   * the router's fan-out stream, every event with its audience.
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
   async subscribe<T extends ConversationEvent>(
     context: RequestContext,
-    topic: TopicOf,
+    kind: LiveEventKind,
     conversationId: string | null,
   ): Promise<Channel<T>> {
+    if (isFanout(context)) {
+      const source = await this.bus.subscribe<Envelope<T>>(topicOf(kind));
+      return transformChannel(source, async ({ event, except }) => {
+        if (conversationId !== null && event.conversationId !== conversationId) return undefined;
+        return this.withMembers(event, except);
+      });
+    }
     const viewer = requireViewer(context);
     if (conversationId !== null) await this.membership.require(context.em, conversationId, viewer.id);
-    const channel = await this.bus.subscribe<T>(topic(viewer.id));
-    return transformChannel(channel, async (event) => {
+    const source = await this.bus.subscribe<Envelope<T>>(topicOf(kind));
+    return transformChannel(source, async ({ event, except }) => {
       if (conversationId !== null && event.conversationId !== conversationId) return undefined;
+      if (except === viewer.id) return undefined;
       try {
-        return (await this.membership.isMember(this.rootEm.fork(), event.conversationId, viewer.id)) ? event : undefined;
+        return (await this.directory.has(event.conversationId, viewer.id)) ? event : undefined;
       } catch (error) {
         // Fail closed: these events are hints that the next one or a query brings up to date.
-        this.logger.warn({ err: error, topic: topic('*') }, 'event dropped: membership check failed');
+        this.logger.warn({ err: error, kind }, 'event dropped: membership check failed');
         return undefined;
       }
     });
+  }
+
+  /** The conversation's members now but `except`: who may see an event about it. */
+  async audience(conversationId: string, except: string | null = null): Promise<string[]> {
+    const members = await this.directory.members(conversationId);
+    const audience: string[] = [];
+    for (const userId of members) if (userId !== except) audience.push(userId);
+    return audience;
+  }
+
+  /** `event` marked with its audience (a copy: the same bus event may reach several streams), or undefined when the members cannot be read. */
+  private async withMembers<T extends object & ConversationEvent>(event: T, except: string | null): Promise<T | undefined> {
+    try {
+      return withAudience({ ...event }, await this.audience(event.conversationId, except));
+    } catch (error) {
+      this.logger.warn({ err: error, conversationId: event.conversationId }, 'event dropped: members could not be read');
+      return undefined;
+    }
   }
 }

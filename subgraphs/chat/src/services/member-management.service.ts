@@ -2,6 +2,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, type EntityManager, t
 import type { Conversation } from '../entities/conversation.entity.js';
 import { MemberRole } from '../entities/member-role.enum.js';
 import { Member } from '../entities/member.entity.js';
+import type { MemberDirectory } from './member-directory.service.js';
 import type { MembershipService } from './membership.service.js';
 import { canAddMembers, canChangeRoles, canRemoveMember, hasManagedMembers } from './role.rules.js';
 import type { UsersPeer } from '../peers/users.js';
@@ -28,6 +29,7 @@ export class MemberManagementService {
   constructor(
     private readonly membership: MembershipService,
     private readonly users: UsersPeer,
+    private readonly directory: MemberDirectory,
   ) {}
 
   /**
@@ -165,6 +167,8 @@ export class MemberManagementService {
       return work(tx, new Map(rows.map((row) => [row.user_id, row.role])));
     });
     em.clear();
+    // Live events stop reaching a removed member from now on, on this instance at once.
+    await this.directory.changed(conversationId);
     return result;
   }
 

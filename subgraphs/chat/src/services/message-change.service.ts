@@ -47,7 +47,7 @@ export class MessageChangeService {
     );
     if (updated.length === 0) throw new BadUserInputError('This message was deleted and cannot be edited.', 'id');
     const current = await this.reload(em, message.id);
-    await this.events.publishUpdated(em, current);
+    await this.events.publishUpdated(current);
     return current;
   }
 
@@ -93,7 +93,7 @@ export class MessageChangeService {
       return true;
     });
     const current = await this.reload(em, message.id);
-    if (deleted) await this.events.publishUpdated(em, current);
+    if (deleted) await this.events.publishUpdated(current);
     return current;
   }
 

@@ -1,4 +1,13 @@
-import { requireViewer, transformChannel, type Channel, type EntityManager, type Logger, type RequestContext } from '@chirpchat/kit';
+import {
+  isFanout,
+  requireViewer,
+  transformChannel,
+  withAudience,
+  type Channel,
+  type EntityManager,
+  type Logger,
+  type RequestContext,
+} from '@chirpchat/kit';
 import { HiddenMessage } from '../entities/hidden-message.entity.js';
 import { Message } from '../entities/message.entity.js';
 import type { MemberEventsService } from './member-events.service.js';
@@ -29,15 +38,11 @@ export interface MessageUpdatedEvent {
   conversationId: string;
 }
 
-/** Events go to one topic per recipient, so a subscriber hears about every conversation they are in with one listener. */
-const messageAddedTopic = (userId: string) => `messageAdded:${userId}`;
-const messageUpdatedTopic = (userId: string) => `messageUpdated:${userId}`;
-
 /**
- * Live message events, on per-member topics through MemberEventsService (which re-checks
- * membership for every event). Publishing happens after the commit (a subscriber may act on
- * the event at once, and must find the message); delivery is at-most-once, clients catch up
- * with `messagesSince`.
+ * Live message events, one bus message per event through MemberEventsService (which decides
+ * who may see each: one viewer's subscription, or the audience of the router's fan-out
+ * stream). Publishing happens after the commit (a subscriber may act on the event at once,
+ * and must find the message); delivery is at-most-once, clients catch up with `messagesSince`.
  */
 export class MessageEventsService {
   /** @param rootEm the ORM's own EntityManager, forked for each event so no identity map grows with the subscription */
@@ -48,32 +53,50 @@ export class MessageEventsService {
   ) {}
 
   /** Tells every member, the sender's other devices included, about a committed message. */
-  publishAdded(em: EntityManager, message: Message): Promise<void> {
-    return this.memberEvents.publish(em, messageAddedTopic, toEvent(message));
+  publishAdded(message: Message): Promise<void> {
+    return this.memberEvents.publish('messageAdded', toEvent(message));
   }
 
   /**
-   * The viewer's new messages, in one conversation or in all of theirs.
+   * The viewer's new messages, in one conversation or in all of theirs (or, for the router's
+   * fan-out stream, every new message with its audience).
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
   subscribeAdded(context: RequestContext, conversationId: string | null): Promise<Channel<MessageAddedEvent>> {
-    return this.memberEvents.subscribe<MessageAddedEvent>(context, messageAddedTopic, conversationId);
+    return this.memberEvents.subscribe<MessageAddedEvent>(context, 'messageAdded', conversationId);
   }
 
   /** Tells every member that a committed message changed (edit, delete for everyone, reactions). */
-  publishUpdated(em: EntityManager, message: Message): Promise<void> {
+  publishUpdated(message: Message): Promise<void> {
     const event: MessageUpdatedEvent = { id: message.id, conversationId: message.conversationId };
-    return this.memberEvents.publish(em, messageUpdatedTopic, event);
+    return this.memberEvents.publish('messageUpdated', event);
   }
 
   /**
    * The viewer's changed messages, each loaded as it is now (so `reactedByMe` is theirs),
-   * leaving out those the viewer hid.
+   * leaving out those the viewer hid. For the router's fan-out stream, each message is loaded
+   * once and its audience leaves out the members who hid it.
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
   async subscribeUpdated(context: RequestContext, conversationId: string | null): Promise<Channel<Message>> {
+    const events = await this.memberEvents.subscribe<MessageUpdatedEvent>(context, 'messageUpdated', conversationId);
+    if (isFanout(context)) {
+      return transformChannel(events, async (event) => {
+        try {
+          const em = this.rootEm.fork();
+          const message = await em.findOne(Message, { id: event.id, conversationId: event.conversationId });
+          if (!message) return undefined;
+          const hidden = await em.find(HiddenMessage, { messageId: event.id }, { fields: ['userId'] });
+          const hiders = new Set(hidden.map((row) => row.userId));
+          const audience = (await this.memberEvents.audience(event.conversationId)).filter((userId) => !hiders.has(userId));
+          return withAudience(message, audience);
+        } catch (error) {
+          this.logger.warn({ err: error, messageId: event.id }, 'messageUpdated event dropped: loading it failed');
+          return undefined;
+        }
+      });
+    }
     const viewerId = requireViewer(context).id;
-    const events = await this.memberEvents.subscribe<MessageUpdatedEvent>(context, messageUpdatedTopic, conversationId);
     return transformChannel(events, async (event) => {
       try {
         const em = this.rootEm.fork();

@@ -124,7 +124,7 @@ export class MessageService {
     }
     em.merge(message);
     this.sent.announce();
-    await this.events.publishAdded(em, message);
+    await this.events.publishAdded(message);
     return message;
   }
 

@@ -53,7 +53,7 @@ export class ReactionService {
       );
       return inserted.length > 0;
     });
-    if (added) await this.events.publishUpdated(em, message);
+    if (added) await this.events.publishUpdated(message);
     return message;
   }
 
@@ -69,7 +69,7 @@ export class ReactionService {
       `delete from "chat"."reaction" where "message_id" = ? and "user_id" = ? and "emoji" = ? returning "emoji"`,
       [message.id, viewer.id, normalized],
     );
-    if (removed.length > 0) await this.events.publishUpdated(em, message);
+    if (removed.length > 0) await this.events.publishUpdated(message);
     return message;
   }
 

@@ -20,8 +20,6 @@ interface MemberCursors {
   read: number;
 }
 
-const receiptTopic = (userId: string) => `receiptUpdated:${userId}`;
-
 /**
  * Moves a cursor forward in one statement, and only forward: `greatest` keeps the higher value
  * and the `<` condition makes the row come back only when the cursor really moved, so two
@@ -90,7 +88,7 @@ export class ReceiptService {
     }
     if (result!.moved > 0) {
       const event: ReceiptBusEvent = { conversationId: id, userId: viewer.id, kind, seq };
-      await this.events.publish(em, receiptTopic, event, viewer.id);
+      await this.events.publish('receiptUpdated', event, viewer.id);
     }
     return true;
   }
@@ -100,7 +98,7 @@ export class ReceiptService {
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
   subscribe(context: RequestContext, conversationId: string | null): Promise<Channel<ReceiptBusEvent>> {
-    return this.events.subscribe<ReceiptBusEvent>(context, receiptTopic, conversationId);
+    return this.events.subscribe<ReceiptBusEvent>(context, 'receiptUpdated', conversationId);
   }
 
   /** The message's status as its sender sees it (see the class comment). */

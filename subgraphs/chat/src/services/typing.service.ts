@@ -1,4 +1,13 @@
-import { Channel, requireViewer, type EntityManager, type RequestContext, type Viewer } from '@chirpchat/kit';
+import {
+  Channel,
+  isFanout,
+  requireViewer,
+  transformChannel,
+  withAudience,
+  type EntityManager,
+  type RequestContext,
+  type Viewer,
+} from '@chirpchat/kit';
 import type { MemberEventsService } from './member-events.service.js';
 import type { MembershipService } from './membership.service.js';
 
@@ -10,8 +19,6 @@ export interface TypingBusEvent {
   /** ISO-8601: when a `typing: true` stops counting unless renewed. */
   expiresAt: string;
 }
-
-const typingTopic = (userId: string) => `typing:${userId}`;
 
 /**
  * Typing indicators. Nothing is stored: `setTyping` publishes to the other members, and each
@@ -41,7 +48,7 @@ export class TypingService {
       typing,
       expiresAt: new Date(Date.now() + this.ttlMs).toISOString(),
     };
-    await this.events.publish(em, typingTopic, event, viewer.id);
+    await this.events.publish('typing', event, viewer.id);
     return true;
   }
 
@@ -51,12 +58,20 @@ export class TypingService {
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
   async subscribe(context: RequestContext, conversationId: string): Promise<Channel<TypingBusEvent>> {
+    if (isFanout(context)) {
+      // One set of timers for the whole stream; each event, the expiries included, goes to the members but the typist.
+      const source = await this.events.subscribe<TypingBusEvent>(context, 'typing', conversationId);
+      return transformChannel(this.expiring(source, null), async (event) =>
+        withAudience({ ...event }, await this.events.audience(event.conversationId, event.userId)),
+      );
+    }
     const viewer = requireViewer(context);
-    const source = await this.events.subscribe<TypingBusEvent>(context, typingTopic, conversationId);
+    const source = await this.events.subscribe<TypingBusEvent>(context, 'typing', conversationId);
     return this.expiring(source, viewer.id);
   }
 
-  private expiring(source: Channel<TypingBusEvent>, viewerId: string): Channel<TypingBusEvent> {
+  /** @param viewerId whose own typing to leave out; null for the router's fan-out stream, whose audience leaves the typist out */
+  private expiring(source: Channel<TypingBusEvent>, viewerId: string | null): Channel<TypingBusEvent> {
     const target = new Channel<TypingBusEvent>();
     /** Typist → the timer that ends their typing; a typist is typing exactly while they have one. */
     const timers = new Map<string, NodeJS.Timeout>();

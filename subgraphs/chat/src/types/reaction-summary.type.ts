@@ -1,3 +1,4 @@
+import { ViewerDependent } from '@chirpchat/kit';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { User } from './user.type.js';
 
@@ -10,6 +11,7 @@ export class ReactionSummary {
   @Field((_type) => Int)
   count!: number;
 
+  @ViewerDependent()
   @Field((_type) => Boolean)
   reactedByMe!: boolean;
 

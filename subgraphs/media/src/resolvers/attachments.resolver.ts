@@ -1,3 +1,4 @@
+import { ViewerDependent } from '@chirpchat/kit';
 import type { RequestContext } from '@chirpchat/kit';
 import { Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
 import { Media } from '../entities/media.entity.js';
@@ -16,6 +17,7 @@ import { User } from '../types/user.type.js';
 export class AttachmentsResolver {
   constructor(private readonly lookup: MediaLookupService) {}
 
+  @ViewerDependent()
   @FieldResolver((_returns) => [Media], { description: 'The files sent with the message, in order.' })
   @Directive('@requires(fields: "mediaIds")')
   attachments(@Root() message: Message, @Ctx() context: RequestContext): Promise<Media[]> {
@@ -27,6 +29,7 @@ export class AttachmentsResolver {
 export class StoryMediaResolver {
   constructor(private readonly lookup: MediaLookupService) {}
 
+  @ViewerDependent()
   @FieldResolver((_returns) => Media, { nullable: true })
   @Directive('@requires(fields: "mediaId")')
   async media(@Root() story: Story, @Ctx() context: RequestContext): Promise<Media | null> {
@@ -39,6 +42,7 @@ export class StoryMediaResolver {
 export class AvatarResolver {
   constructor(private readonly lookup: MediaLookupService) {}
 
+  @ViewerDependent()
   @FieldResolver((_returns) => String, { nullable: true, description: 'The profile picture (250×250), signed and short-lived.' })
   @Directive('@requires(fields: "avatarMediaId")')
   async avatarUrl(@Root() user: User, @Ctx() context: RequestContext): Promise<string | null> {

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../entities/user.entity.js';
 import { SearchUsersArgs } from '../inputs/search-users.args.js';
@@ -47,6 +47,7 @@ export class UserResolver {
   }
 
   /** Only people themselves see their email address. */
+  @ViewerDependent()
   @FieldResolver((_returns) => String, { nullable: true, description: 'Only for the viewer themself, else null.' })
   email(@Root() user: User, @Ctx() context: RequestContext): string | null {
     return isSelf(context, user.id) ? user.email : null;
