@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createLogger, freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import type { MediaOptions } from '@chirpchat/media';
-import { createProduct, webDistPath } from '@chirpchat/router';
+import { createProduct, webDistPath, type LiveLimits } from '@chirpchat/router';
 import { waitUntil } from './async.js';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
@@ -25,6 +25,8 @@ export interface Stack {
    * then on is missed (no sleeping on races).
    */
   waitForSubscribers(userId: string, count?: number, field?: string): Promise<void>;
+  /** How many live subscriptions to a root field (`messageAdded` by default) `userId` holds through the router now. */
+  liveSubscriptions(userId: string, field?: string): number;
   /**
    * Resolves once `count` more subscriptions `field:userId` (e.g. `typing:<userId>`) have become
    * live after this call: call it in the same tick as `subscribe()`. Subscriptions of earlier
@@ -57,6 +59,8 @@ const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Wraps a bus to count subscriptions per topic: those live now, and every one made so far. */
 export interface StackOptions {
+  /** When the router counts a subscriber as too slow and closes its socket. */
+  live?: LiveLimits;
   accessTokenTtlSeconds?: number;
   /** How long a closed socket keeps its user ONLINE (the router's option). */
   presenceGraceMs?: number;
@@ -100,7 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
     notifications: options.notifications,
     media: { pollingIntervalSeconds: 1, ...options.media },
-    router: { presenceGraceMs: options.presenceGraceMs },
+    router: { presenceGraceMs: options.presenceGraceMs, live: options.live },
   }).catch(async (error: unknown) => {
     await database.drop();
     await rm(mediaDir, { recursive: true, force: true });
@@ -115,6 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     wsUrl: product.url.replace(/^http/, 'ws'),
     keys,
     waitForSubscribers: (userId, count = 1, field = 'messageAdded') => live.waitFor(field, userId, count),
+    liveSubscriptions: (userId, field = 'messageAdded') => live.count(field, userId),
     waitForNewSubscriptions: (topic, count = 1) => {
       const [field, userId] = topic.split(':') as [string, string];
       return live.waitForNew(field, userId, count);

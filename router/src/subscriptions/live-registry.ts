@@ -25,6 +25,11 @@ export class LiveRegistry {
     };
   }
 
+  /** How many subscriptions to `field` by `viewerId` are live now. */
+  count(field: string, viewerId: string): number {
+    return this.live.get(`${field}:${viewerId}`) ?? 0;
+  }
+
   /** How many subscriptions are live, in all. */
   get size(): number {
     let total = 0;
