@@ -16,3 +16,4 @@ export * from './scalars.js';
 export * from './server.js';
 export * from './subgraph.js';
 export * from './process.js';
+export * from './redis.js';
