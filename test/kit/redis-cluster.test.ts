@@ -22,7 +22,8 @@ describe.skipIf(unavailable)('live events and presence on a real Redis Cluster (
   };
   /** How many connections hold a sharded (`shard`) or classic (`classic`) subscription to `channel` on the node at `port`. */
   const subscribers = async (port: number, channel: string, kind: 'shard' | 'classic') => {
-    const reply = (await nodes.get(port)!.pubsub(kind === 'shard' ? 'SHARDNUMSUB' : 'NUMSUB', channel)) as [string, number];
+    const node = nodes.get(port)!;
+    const reply = kind === 'shard' ? await node.pubsub('SHARDNUMSUB', channel) : await node.pubsub('NUMSUB', channel);
     return Number(reply[1]);
   };
 
@@ -96,6 +97,27 @@ describe.skipIf(unavailable)('live events and presence on a real Redis Cluster (
     await publisher.publish(topic, { n: 3 });
     expect(await again.next()).toEqual({ value: { n: 3 }, done: false });
     await again.return();
+  });
+
+  it('follows a topic to its new shard when its slot moves, as ioredis refreshes the slot map', async () => {
+    const [publisher, subscriber] = [openBus(), openBus()];
+    const topic = `conversation:${randomUUID()}`;
+    const from = await cluster.ownerOf(prefix + topic);
+    const to = cluster.ports.find((port) => port !== from)!;
+    const channel = await subscriber.subscribe<{ n: number }>(topic);
+
+    await cluster.moveSlot(prefix + topic, to);
+    expect(await cluster.ownerOf(prefix + topic)).toBe(to);
+    // Redis drops the subscription at the old owner with the slot; the bus's client subscribes
+    // again at the new owner on its next refresh of the slot map (every 2 s).
+    expect(await subscribers(from, prefix + topic, 'shard')).toBe(0);
+    await waitUntil(async () => (await subscribers(to, prefix + topic, 'shard')) === 1, {
+      timeoutMs: 8_000,
+      message: 'the subscription did not follow its slot to the new owner',
+    });
+    await publisher.publish(topic, { n: 1 });
+    expect(await channel.next()).toEqual({ value: { n: 1 }, done: false });
+    await channel.return();
   });
 
   it('keeps presence on the cluster: online while held, offline with lastSeenAt after the grace period, all keys in one slot', async () => {

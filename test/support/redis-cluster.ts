@@ -18,6 +18,11 @@ export interface RedisCluster {
   node(port: number): Redis;
   /** The port of the master that owns the slot of `key` (a key or a sharded channel name). */
   ownerOf(key: string): Promise<number>;
+  /**
+   * Moves the (keyless) slot of `key` to the master at `port`, the way a resharding does it:
+   * IMPORTING on the new owner, MIGRATING on the old one, then SETSLOT NODE on every master.
+   */
+  moveSlot(key: string, port: number): Promise<void>;
   /** Stops every node and removes their files. */
   stop(): Promise<void>;
 }
@@ -48,7 +53,11 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   const servers: ChildProcess[] = [];
   const ports: number[] = [];
   const output: string[] = [];
+  // Should the test process end without stop() (a crash, a timeout), the servers go with it.
+  const killAll = () => servers.forEach((server) => server.kill('SIGKILL'));
+  process.once('exit', killAll);
   const stop = async () => {
+    process.off('exit', killAll);
     await Promise.all(
       servers.map(
         (server) =>
@@ -106,21 +115,41 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     });
   }
   const node = (port: number) => new Redis({ port, host: '127.0.0.1' });
+  const ownerOf = async (key: string): Promise<number> => {
+    const client = node(ports[0]!);
+    try {
+      const slot = await client.cluster('KEYSLOT', key);
+      const range = (await client.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
+      if (!range?.[2]) throw new Error(`No node owns slot ${slot}`);
+      return range[2][1];
+    } finally {
+      client.disconnect();
+    }
+  };
   return {
     ports,
     nodesVariable: ports.map((port) => `127.0.0.1:${port}`).join(','),
     config: { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), tls: false },
     node,
-    async ownerOf(key) {
-      const client = node(ports[0]!);
+    ownerOf,
+    async moveSlot(key, port) {
+      const fromPort = await ownerOf(key);
+      const [from, to] = [node(fromPort), node(port)];
       try {
-        const slot = await client.cluster('KEYSLOT', key);
-        const ranges = (await client.cluster('SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
-        const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-        if (!range) throw new Error(`No node owns slot ${slot}`);
-        return range[2][1];
+        const slot = await from.cluster('KEYSLOT', key);
+        const [fromId, toId] = [await from.cluster('MYID'), await to.cluster('MYID')];
+        await to.cluster('SETSLOT', slot, 'IMPORTING', fromId);
+        await from.cluster('SETSLOT', slot, 'MIGRATING', toId);
+        await to.cluster('SETSLOT', slot, 'NODE', toId);
+        await from.cluster('SETSLOT', slot, 'NODE', toId);
+        // The third master would learn it by gossip; telling it too makes ownerOf() right at once.
+        for (const other of ports.filter((p) => p !== port && p !== fromPort)) {
+          const client = node(other);
+          await client.cluster('SETSLOT', slot, 'NODE', toId).finally(() => client.disconnect());
+        }
       } finally {
-        client.disconnect();
+        from.disconnect();
+        to.disconnect();
       }
     },
     stop,

@@ -47,6 +47,12 @@ function memoryBus(prefix: string): Bus {
   };
 }
 
+/**
+ * How often a cluster bus re-reads the slot map, so that a subscription follows its slot to a
+ * new shard within about this long (events published meanwhile are lost; clients catch up by seq).
+ */
+const SLOTS_REFRESH_MS = 2000;
+
 /** One flavour of Redis pub/sub: classic (one server) or sharded (a cluster). */
 interface PubSubCommands {
   publish(channel: string, message: string): Promise<unknown>;
@@ -82,9 +88,12 @@ class RedisBus implements Bus {
     const options = { maxRetriesPerRequest: null };
     if (target.redisCluster) {
       // One client: SPUBLISH goes to the shard owning the channel's slot over the ordinary node
-      // connections; SSUBSCRIBE goes over one subscriber connection per shard, which ioredis
-      // re-subscribes when the slot map changes (a slot moved, a replica promoted).
-      const cluster = connectRedis(target, options, { shardedSubscribers: true }) as Cluster;
+      // connections (following MOVED), SSUBSCRIBE over one subscriber connection per shard. When
+      // a slot moves, Redis drops its channels' subscriptions at the old owner; when a master
+      // fails, its subscriber connection ends. Either way ioredis subscribes again at the new
+      // owner once it refreshes its slot map — on a MOVED reply to this client, on a subscriber
+      // connection ending, and on the periodic refresh, which ioredis leaves off unless asked.
+      const cluster = connectRedis(target, options, { shardedSubscribers: true, slotsRefreshInterval: SLOTS_REFRESH_MS }) as Cluster;
       this.clients = [cluster];
       this.listen(cluster, 'smessage');
       this.commands = {
