@@ -6,6 +6,7 @@ import {
   createLogger,
   generateSigningKeys,
   readConfig,
+  redisTarget,
   startEmbeddedPostgres,
   type EmbeddedDatabase,
   type Logger,
@@ -25,7 +26,7 @@ export interface ProductConfig {
 
 /**
  * Reads `npm start`'s configuration from the environment. Real PostgreSQL and Redis when
- * DATABASE_URL / REDIS_URL are set; otherwise an embedded PostgreSQL under DATA_DIR (started
+ * DATABASE_URL / REDIS_URL (or REDIS_CLUSTER_NODES) are set; otherwise an embedded PostgreSQL under DATA_DIR (started
  * here) and the product's in-memory bus and presence. The JWT key pair, the VAPID key pair and
  * the media secret are generated once and kept under DATA_DIR unless the environment sets them.
  */
@@ -38,6 +39,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
       'PORT',
       'DATABASE_URL',
       'REDIS_URL',
+      'REDIS_CLUSTER_NODES',
       'DATA_DIR',
       'ACCESS_TOKEN_TTL_SECONDS',
       'REFRESH_TOKEN_TTL_DAYS',
@@ -50,6 +52,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
     env,
     { PORT: '4000' },
   );
+  const redis = redisTarget(config);
   const logger = createLogger({ level: config.LOG_LEVEL });
   const dataDir = path.resolve(repoRoot, config.DATA_DIR);
   const keys = await signingKeys(env, dataDir, logger);
@@ -65,7 +68,9 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
     databaseUrl = embedded.url;
     logger.info('DATABASE_URL is not set: using the embedded PostgreSQL (data under %s)', path.join(dataDir, 'pg'));
   }
-  if (!config.REDIS_URL) {
+  if (redis.redisCluster) {
+    logger.info('REDIS_CLUSTER_NODES is set: live events use the Redis Cluster’s sharded pub/sub, presence one slot of it');
+  } else if (!redis.redisUrl) {
     logger.info('REDIS_URL is not set: live events use an in-memory bus, so only this one process can serve subscriptions');
   }
   logger.info(
@@ -76,7 +81,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
   return {
     options: {
       databaseUrl,
-      redisUrl: config.REDIS_URL,
+      ...redis,
       keys,
       routerSecret,
       vapid,

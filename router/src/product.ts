@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createBus, freePort, type Bus, type Logger, type RunningServer } from '@chirpchat/kit';
+import { createBus, freePort, type Bus, type Logger, type RedisClusterConfig, type RunningServer } from '@chirpchat/kit';
 import { createPresenceStore, type PresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createChat, type ChatOptions } from '@chirpchat/chat';
@@ -21,7 +21,13 @@ export interface ProductOptions {
    * presence store live in this process, so only this process can serve subscriptions.
    * @default undefined (in-memory bus and presence)
    */
-  redisUrl?: string;
+  redisUrl?: string | undefined;
+  /**
+   * A Redis Cluster instead of `redisUrl` (not both): live events over its sharded pub/sub,
+   * presence in one slot of it.
+   * @default undefined
+   */
+  redisCluster?: RedisClusterConfig | undefined;
   /** Ed25519 key pair, PEM: the users subgraph signs access tokens with `privateKey`, everyone verifies with `publicKey`. */
   keys: { publicKey: string; privateKey: string };
   /** What the router sends and every subgraph expects (≥ 16 characters). */
@@ -114,10 +120,11 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
-    const rawBus = createBus({ redisUrl: options.redisUrl });
+    const redis = { redisUrl: options.redisUrl, redisCluster: options.redisCluster };
+    const rawBus = createBus(redis);
     const bus = options.wrapBus ? options.wrapBus(rawBus) : rawBus;
     closers.push(() => bus.close());
-    const presence = createPresenceStore({ redisUrl: options.redisUrl });
+    const presence = createPresenceStore(redis);
     closers.push(() => presence.close());
     const common = {
       databaseUrl: options.databaseUrl,

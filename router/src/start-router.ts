@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, readConfig, runMain, stopOnSignals } from '@chirpchat/kit';
+import { ConfigError, createLogger, readConfig, redisTarget, runMain, stopOnSignals } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
@@ -21,15 +21,19 @@ await runMain(async () => {
       'NOTIFICATIONS_URL',
       'MEDIA_URL',
       'REDIS_URL',
+      'REDIS_CLUSTER_NODES',
       'CLOUDINARY_URL',
     ],
     process.env,
     { PORT: '4000' },
   );
   // The users subgraph and the other router instances learn who is online only through Redis.
-  if (!config.REDIS_URL) throw new ConfigError('REDIS_URL', 'is required when the router runs as its own process (for presence)');
+  const redis = redisTarget(config);
+  if (!redis.redisUrl && !redis.redisCluster) {
+    throw new ConfigError('REDIS_URL', 'is required (or REDIS_CLUSTER_NODES) when the router runs as its own process (for presence)');
+  }
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'router' });
-  const presence = createPresenceStore({ redisUrl: config.REDIS_URL });
+  const presence = createPresenceStore(redis);
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },

@@ -49,6 +49,63 @@ const base64urlKey = (bytes: number, what: string, firstByte?: number) =>
       message: `must be ${what} in base64url (${bytes} bytes decoded); generate a pair with \`npx web-push generate-vapid-keys\``,
     });
 
+/**
+ * A Redis Cluster, as `REDIS_CLUSTER_NODES` names it: some of its nodes (ioredis asks them for
+ * the rest of the cluster and its slot map) and how to log in, the same for every node.
+ */
+export interface RedisClusterConfig {
+  nodes: Array<{ host: string; port: number }>;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** `rediss://` entries: TLS to every node. */
+  tls: boolean;
+}
+
+/**
+ * Reads `REDIS_CLUSTER_NODES`: comma-separated `host:port` or `redis://[user:password@]host:port`
+ * (`rediss://` for TLS) entries. Returns what is wrong as a string.
+ */
+export function parseRedisClusterNodes(value: string): RedisClusterConfig | string {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) return 'must list at least one node, e.g. "redis-1:6379,redis-2:6379,redis-3:6379"';
+  const parsed: Array<RedisClusterConfig & { host: string; port: number }> = [];
+  for (const entry of entries) {
+    let url: URL;
+    try {
+      url = new URL(/^[a-z]+:\/\//i.test(entry) ? entry : `redis://${entry}`);
+    } catch {
+      return `has an entry that is neither host:port nor a redis:// URL: "${entry}"`;
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `has an entry that is not redis:// or rediss://: "${entry}"`;
+    const port = Number(url.port);
+    if (!url.hostname || !url.port || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return `has an entry without a host and port: "${entry}" (write host:port, e.g. redis-1:6379)`;
+    }
+    if (url.pathname !== '' && url.pathname !== '/')
+      return `has an entry with a database number, which a cluster does not have: "${entry}"`;
+    parsed.push({
+      nodes: [],
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port,
+      username: url.username ? decodeURIComponent(url.username) : undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      tls: url.protocol === 'rediss:',
+    });
+  }
+  const first = parsed[0]!;
+  const same = parsed.every((node) => node.tls === first.tls && node.username === first.username && node.password === first.password);
+  if (!same) return 'must use one scheme and one user and password for every node (a cluster has one set of credentials)';
+  return {
+    nodes: parsed.map(({ host, port }) => ({ host, port })),
+    username: first.username,
+    password: first.password,
+    tls: first.tls,
+  };
+}
+
 /** The variables every ChirpChat process understands; each service picks what it needs. */
 export const configFields = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -57,6 +114,18 @@ export const configFields = {
   PORT: port,
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  /** A Redis Cluster instead of one Redis (see README, "Scaling out"): some of its nodes, comma-separated. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value, context) => {
+      const parsed = parseRedisClusterNodes(value);
+      if (typeof parsed === 'string') {
+        context.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .optional(),
   ROUTER_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }),
   JWT_PUBLIC_KEY: pem('PUBLIC'),
   JWT_PRIVATE_KEY: pem('PRIVATE'),

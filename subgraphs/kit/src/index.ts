@@ -18,3 +18,4 @@ export * from './server.js';
 export * from './subgraph.js';
 export * from './viewer.js';
 export * from './process.js';
+export * from './redis.js';

@@ -4,6 +4,9 @@ import { createLogger, type Logger } from './logger.js';
 import type { RunningServer } from './server.js';
 
 type Fields = typeof configFields;
+
+/** A required variable that another one can stand in for: a Redis Cluster instead of one Redis. */
+const alternatives: Partial<Record<keyof Fields, keyof Fields>> = { REDIS_URL: 'REDIS_CLUSTER_NODES' };
 type Config<K extends keyof Fields> = { [P in K]: z.output<Fields[P]> };
 
 export interface SubgraphProcess<K extends keyof Fields> {
@@ -38,12 +41,14 @@ export function runSubgraphProcess<K extends keyof Fields>(definition: SubgraphP
     // The variables it cannot run without are named first, before any other variable's problem.
     const required = Object.entries(definition.required ?? {}) as Array<[K, string]>;
     const given = readConfig(
-      required.map(([variable]) => variable),
+      required.flatMap(([variable]) => [variable, ...(alternatives[variable] ? [alternatives[variable]] : [])]),
       process.env,
-    ) as Partial<Record<K, unknown>>;
+    ) as Partial<Record<keyof Fields, unknown>>;
     for (const [variable, reason] of required) {
-      if (given[variable] === undefined) {
-        throw new ConfigError(variable, `is required when the ${definition.name} subgraph runs as its own process (${reason})`);
+      const alternative = alternatives[variable];
+      if (given[variable] === undefined && (alternative === undefined || given[alternative] === undefined)) {
+        const or = alternative ? ` (or ${alternative})` : '';
+        throw new ConfigError(variable, `is required${or} when the ${definition.name} subgraph runs as its own process (${reason})`);
       }
     }
     const config = readConfig<K | 'NODE_ENV' | 'LOG_LEVEL' | 'HOST' | 'PORT'>(

@@ -1,4 +1,4 @@
-import { createBus, runSubgraphProcess } from '@chirpchat/kit';
+import { createBus, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { cloudinaryOptions, createMedia } from './index.js';
 
 /** The media subgraph as its own process: it needs the real PostgreSQL (jobs) and Redis (mediaProcessed) the other services share. */
@@ -7,6 +7,7 @@ void runSubgraphProcess({
   variables: [
     'DATABASE_URL',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'ROUTER_SECRET',
     'JWT_PUBLIC_KEY',
     'CHAT_URL',
@@ -27,7 +28,7 @@ void runSubgraphProcess({
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       chatUrl: config.CHAT_URL,
-      bus: own(createBus({ redisUrl: config.REDIS_URL })),
+      bus: own(createBus(redisTarget(config))),
       dataDir: config.DATA_DIR,
       localSecret: config.MEDIA_SECRET,
       urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,

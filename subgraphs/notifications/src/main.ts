@@ -1,4 +1,4 @@
-import { runSubgraphProcess } from '@chirpchat/kit';
+import { redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createNotifications } from './index.js';
 
@@ -8,6 +8,7 @@ void runSubgraphProcess({
   variables: [
     'DATABASE_URL',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'ROUTER_SECRET',
     'JWT_PUBLIC_KEY',
     'CHAT_URL',
@@ -22,7 +23,7 @@ void runSubgraphProcess({
   create: async (config, { logger, production, own }) =>
     createNotifications({
       databaseUrl: config.DATABASE_URL!,
-      presence: own(createPresenceStore({ redisUrl: config.REDIS_URL })),
+      presence: own(createPresenceStore(redisTarget(config))),
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       chatUrl: config.CHAT_URL,

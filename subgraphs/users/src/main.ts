@@ -1,4 +1,4 @@
-import { runSubgraphProcess } from '@chirpchat/kit';
+import { redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers } from './index.js';
 
@@ -8,6 +8,7 @@ void runSubgraphProcess({
   variables: [
     'DATABASE_URL',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'ROUTER_SECRET',
     'JWT_PUBLIC_KEY',
     'JWT_PRIVATE_KEY',
@@ -26,7 +27,7 @@ void runSubgraphProcess({
       jwtPrivateKey: config.JWT_PRIVATE_KEY,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-      presence: own(createPresenceStore({ redisUrl: config.REDIS_URL })),
+      presence: own(createPresenceStore(redisTarget(config))),
       mediaUrl: config.MEDIA_URL,
       logger,
       production,

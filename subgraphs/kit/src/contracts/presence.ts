@@ -1,4 +1,5 @@
-import { Redis, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisTarget } from '../redis.js';
 
 /** One live socket of one user, as the router instance holding it names it. */
 export interface PresenceConnection {
@@ -36,22 +37,27 @@ export interface PresenceStore {
   close(): Promise<void>;
 }
 
-export interface PresenceStoreOptions {
-  /** Redis shared by all instances; without it, presence lives in this process only. */
-  redisUrl?: string | undefined;
-  /** @default 'chirpchat:presence:' */
+export interface PresenceStoreOptions extends RedisTarget {
+  /**
+   * Put before every key. On a Redis Cluster it becomes a hash tag (`{chirpchat:presence:}…`),
+   * so that all presence keys share one slot: the scripts below touch several keys at once. So
+   * presence lives on one shard; the bus's channels are what spreads over the shards.
+   * @default 'chirpchat:presence:'
+   */
   prefix?: string;
   /** The in-memory store's clock, for tests. @default Date.now */
   now?: () => number;
 }
 
 /**
- * A Redis store when `redisUrl` is given (any number of router instances), else an in-memory
- * one — which `createProduct` hands to the router, users and notifications it runs in one process.
+ * A Redis store when `redisUrl` or `redisCluster` is given (any number of router instances), else
+ * an in-memory one — which `createProduct` hands to the router, users and notifications it runs in
+ * one process.
  */
 export function createPresenceStore(options: PresenceStoreOptions = {}): PresenceStore {
   const prefix = options.prefix ?? 'chirpchat:presence:';
-  return options.redisUrl ? new RedisPresenceStore(options.redisUrl, prefix) : new MemoryPresenceStore(options.now ?? Date.now);
+  if (options.redisCluster) return new RedisPresenceStore(options, `{${prefix}}`);
+  return options.redisUrl ? new RedisPresenceStore(options, prefix) : new MemoryPresenceStore(options.now ?? Date.now);
 }
 
 /**
@@ -97,17 +103,17 @@ interface PresenceCommands {
 
 class RedisPresenceStore implements PresenceStore {
   readonly kind = 'redis';
-  private readonly redis: Redis & PresenceCommands;
+  private readonly redis: (Redis | Cluster) & PresenceCommands;
   private readonly lastSeenKey: string;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
   ) {
-    const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+    const redis = connectRedis(target, { maxRetriesPerRequest: 3 });
     redis.defineCommand('presenceExtend', { numberOfKeys: 2, lua: EXTEND_SCRIPT });
     redis.defineCommand('presenceRead', { lua: READ_SCRIPT });
-    this.redis = redis as Redis & PresenceCommands;
+    this.redis = redis as (Redis | Cluster) & PresenceCommands;
     this.lastSeenKey = `${prefix}lastSeen`;
   }
 
