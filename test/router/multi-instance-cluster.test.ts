@@ -88,8 +88,9 @@ describe.skipIf(unavailable)('two routers and two chat instances sharing a Redis
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
     const live = subscribe(client, LiveMessagesDocument, { c: conversationId });
-    // The topic chat subscribes to for Bob's live messages (as waitForRedisSubscribers names it).
-    const channel = `chirpchat:messageAdded:${bob.id}`;
+    // The topic of every new message: chat A subscribes to it once router A opens the fan-out
+    // stream Bob joined (nothing else here listens on it).
+    const channel = 'chirpchat:live:messageAdded';
     const owner = await cluster.ownerOf(channel);
     const node = cluster.node(owner);
     try {
