@@ -2,7 +2,6 @@ import type { EntityManager, JobQueue } from '@chirpchat/kit';
 import { messageSentQueue, type MessageSentEvent } from '@chirpchat/kit/contracts';
 import type { Conversation } from '../entities/conversation.entity.js';
 import type { Message } from '../entities/message.entity.js';
-import type { MembershipService } from './membership.service.js';
 
 /** Pushes show the start of a message only; the rest stays out of the job table and the push service. */
 const PREVIEW_CHARACTERS = 140;
@@ -16,15 +15,18 @@ const ATTACHMENT_PREVIEW = '📎 Attachment';
  * the message id, so one message is never two events.
  */
 export class MessageSentService {
-  constructor(
-    private readonly jobs: JobQueue,
-    private readonly membership: MembershipService,
-  ) {}
+  constructor(private readonly jobs: JobQueue) {}
 
-  /** Call inside the transaction that inserts `message`, with that transaction's EntityManager. */
-  async enqueue(tx: EntityManager, conversation: Conversation, message: Message): Promise<void> {
-    // Read in the sending transaction: the recipients are the members the message was sent to.
-    const members = await this.membership.members(tx, conversation.id);
+  /**
+   * Call inside the transaction that inserts `message`, with that transaction's EntityManager.
+   * @param recipientIds the members but the sender, as that transaction read them: the members the message was sent to
+   */
+  async enqueue(
+    tx: EntityManager,
+    conversation: Pick<Conversation, 'id' | 'kind' | 'title'>,
+    message: Message,
+    recipientIds: readonly string[],
+  ): Promise<void> {
     const event: MessageSentEvent = {
       messageId: message.id,
       conversationId: conversation.id,
@@ -33,7 +35,7 @@ export class MessageSentService {
       seq: message.seq,
       senderId: message.senderId,
       text: message.text === null ? ATTACHMENT_PREVIEW : preview(message.text),
-      recipientIds: members.map((member) => member.userId).filter((id) => id !== message.senderId),
+      recipientIds: recipientIds.filter((id) => id !== message.senderId),
       mentionedUserIds: message.mentionIds,
     };
     await this.jobs.enqueueInTransaction(tx, messageSentQueue, event, { id: message.id });

@@ -9,6 +9,8 @@ import {
   type Viewer,
 } from '@chirpchat/kit';
 import type { Conversation } from '../entities/conversation.entity.js';
+import type { ConversationKind } from '../entities/conversation-kind.enum.js';
+import type { MemberRole } from '../entities/member-role.enum.js';
 import { Message } from '../entities/message.entity.js';
 import type { SendMessageInput } from '../inputs/send-message.input.js';
 import type { MessageConnection } from '../types/message-connection.type.js';
@@ -18,6 +20,7 @@ import type { MediaDirectoryService } from './media-directory.service.js';
 import type { MentionService } from './mention.service.js';
 import type { MessageEventsService } from './message-events.service.js';
 import type { MessageSentService } from './message-sent.service.js';
+import { mentionTokens } from './mention.rules.js';
 import { normalizeMessageBody } from './message.rules.js';
 import { decodeMessageCursor, encodeMessageCursor, pageSize } from './paging.js';
 import { canPost } from './role.rules.js';
@@ -25,6 +28,27 @@ import { canPost } from './role.rules.js';
 const MAX_CLIENT_ID = 64;
 const MAX_PAGE = 100;
 const MAX_SINCE = 500;
+
+/** What a send stores besides its place, sender and clientId, once checked. */
+interface StoredBody {
+  text: string | null;
+  mediaIds: string[];
+  replyToId: string | null;
+  mentionIds: string[];
+}
+
+/** The row the seq bump returns: the new seq and what the "message sent" job needs. */
+interface Bumped {
+  kind: ConversationKind;
+  title: string | null;
+  last_seq: number;
+  last_message_at: Date;
+  role: MemberRole;
+  recipient_ids: string[];
+}
+
+/** Rolls a send's transaction back when the sender may not post (see MessageService.store). */
+class NotStored extends Error {}
 
 /** Which part of the history a page covers; see API.md, "Paging". */
 export interface PageRequest {
@@ -72,60 +96,120 @@ export class MessageService {
       throw new BadUserInputError(`clientId must have 1 to ${MAX_CLIENT_ID} characters.`, 'clientId');
     }
     const { text, mediaIds } = normalizeMessageBody(input.text, input.mediaIds);
-    const { conversation, member } = await this.membership.require(em, input.conversationId, viewer.id);
+    if (!isUuid(input.conversationId)) throw new NotFoundError('There is no conversation with this id.');
+    const conversationId = input.conversationId;
 
-    const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
-    if (earlier) return this.sameConversation(earlier, conversation.id);
-    if (!canPost(conversation.kind, member.role)) {
-      throw new ForbiddenError('Only owners and admins post in a channel.');
+    let body: StoredBody = { text, mediaIds, replyToId: null, mentionIds: [] };
+    // A plain text asks nobody anything, so it is checked by the transaction itself (see store).
+    // Mentions, a reply or files need reads and calls first, and those only for a member who may post.
+    const plain = mediaIds.length === 0 && input.replyToId == null && (text === null || mentionTokens(text).length === 0);
+    if (!plain) {
+      const earlier = await this.refusal(em, viewer, conversationId, clientId);
+      if (earlier) return earlier;
+      // The media subgraph is asked alongside the checks, and before the transaction: no row lock waits on it.
+      const [, replyToId, mentionIds] = await Promise.all([
+        this.media.requireUsable(mediaIds, viewer, conversationId, authorization, 'mediaIds'),
+        this.replyTarget(em, conversationId, input.replyToId),
+        text === null ? [] : this.mentions.resolve(em, conversationId, text, authorization),
+      ]);
+      body = { text, mediaIds, replyToId, mentionIds };
     }
-    // The media subgraph is asked alongside the checks, and before the transaction: no row lock waits on it.
-    const [, { replyToId, mentionIds }] = await Promise.all([
-      this.media.requireUsable(mediaIds, viewer, conversation.id, authorization, 'mediaIds'),
-      (async () => ({
-        replyToId: await this.replyTarget(em, conversation.id, input.replyToId),
-        mentionIds: text === null ? [] : await this.mentions.resolve(em, conversation.id, text, authorization),
-      }))(),
-    ]);
 
-    let message: Message;
+    let message: Message | null;
     try {
-      message = await em.transactional(async (tx) => {
-        // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
-        const [next] = await tx.execute<Array<{ last_seq: number; last_message_at: Date }>>(
-          `update "chat"."conversation" set "last_seq" = "last_seq" + 1, "last_message_at" = clock_timestamp()
-            where "id" = ? returning "last_seq", "last_message_at"`,
-          [conversation.id],
-        );
-        // Every message that can hold these files is in this conversation, so the row lock above also
-        // orders concurrent sends of the same file: the later one sees the earlier one's row here.
-        if (mediaIds.length > 0) await this.requireUnattached(tx, mediaIds);
-        const stored = Object.assign(new Message(), {
-          conversationId: conversation.id,
-          seq: next!.last_seq,
-          clientId,
-          senderId: viewer.id,
-          text,
-          createdAt: new Date(next!.last_message_at),
-          replyToId,
-          mentionIds,
-          mediaIds,
-        });
-        await tx.insert(stored);
-        await this.sent.enqueue(tx, conversation, stored);
-        return stored;
-      });
+      message = await this.store(em, viewer, conversationId, clientId, body);
+      if (message === null) {
+        // Not stored: say why as the checks would have (or answer a retry with its first message).
+        const earlier = await this.refusal(em, viewer, conversationId, clientId);
+        if (earlier) return earlier;
+        // The checks pass now: the sender joined, or became an admin, just meanwhile.
+        message = await this.store(em, viewer, conversationId, clientId, body);
+        if (message === null) throw new ForbiddenError('You are not a member of this conversation.');
+      }
     } catch (error) {
-      // A concurrent retry with the same clientId won: the rollback returned our seq, so answer with theirs.
+      // A retry with the same clientId (at the same time or later) was first: the rollback returned our seq, so answer with theirs.
       if (!isUniqueViolation(error)) throw error;
       const first = await em.fork().findOne(Message, { senderId: viewer.id, clientId });
       if (!first) throw error;
-      return this.sameConversation(em.merge(first), conversation.id);
+      return this.sameConversation(em.merge(first), conversationId);
     }
     em.merge(message);
     this.sent.announce();
     await this.events.publishAdded(message);
     return message;
+  }
+
+  /**
+   * The one transaction of a send: bump the conversation's seq, insert the row, enqueue the
+   * "message sent" job. The bump is also the check: it joins the sender's membership, so a
+   * non-member bumps nothing, and a plain MEMBER of a CHANNEL rolls it back. A plain text (no
+   * files) takes one statement for all of it; files take three, because the check that no other
+   * message holds them must come after the row lock (see requireUnattached).
+   * @returns the committed message, or null when the sender may not post there (nothing stored)
+   * @throws the unique violation of (sender, clientId) when that clientId was already used
+   */
+  private async store(
+    em: EntityManager,
+    viewer: Viewer,
+    conversationId: string,
+    clientId: string,
+    body: StoredBody,
+  ): Promise<Message | null> {
+    const stored = Object.assign(new Message(), { conversationId, clientId, senderId: viewer.id, ...body });
+    const platform = em.getPlatform();
+    const mentionIds = platform.marshallArray([...body.mentionIds]);
+    try {
+      return await em.transactional(async (tx) => {
+        // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
+        const bump = `update "chat"."conversation" c set "last_seq" = c."last_seq" + 1, "last_message_at" = clock_timestamp()
+            from "chat"."member" m where c."id" = ? and m."conversation_id" = c."id" and m."user_id" = ?
+            returning c."kind", c."title", c."last_seq", c."last_message_at", m."role",
+              array(select r."user_id" from "chat"."member" r where r."conversation_id" = c."id" and r."user_id" <> m."user_id"
+                order by r."joined_at", r."user_id") as "recipient_ids"`;
+        let bumped: Bumped | undefined;
+        if (body.mediaIds.length === 0) {
+          [bumped] = await tx.execute<Bumped[]>(
+            `with "bumped" as (${bump}),
+               "stored" as (insert into "chat"."message"
+                   ("id", "conversation_id", "seq", "client_id", "sender_id", "text", "created_at", "reply_to_id", "mention_ids", "media_ids")
+                 select ?, ?, b."last_seq", ?, ?, ?, b."last_message_at", ?, ?::text[], '{}' from "bumped" b returning 1)
+             select * from "bumped"`,
+            [conversationId, viewer.id, stored.id, conversationId, clientId, viewer.id, body.text, body.replyToId, mentionIds],
+          );
+        } else {
+          [bumped] = await tx.execute<Bumped[]>(bump, [conversationId, viewer.id]);
+        }
+        if (!bumped || !canPost(bumped.kind, bumped.role)) throw new NotStored();
+        Object.assign(stored, { seq: bumped.last_seq, createdAt: new Date(bumped.last_message_at) });
+        if (body.mediaIds.length > 0) {
+          // Every message that can hold these files is in this conversation, so the row lock above also
+          // orders concurrent sends of the same file: the later one sees the earlier one's row here.
+          await this.requireUnattached(tx, body.mediaIds);
+          await tx.insert(stored);
+        }
+        await this.sent.enqueue(tx, { id: conversationId, kind: bumped.kind, title: bumped.title }, stored, bumped.recipient_ids);
+        return stored;
+      });
+    } catch (error) {
+      if (error instanceof NotStored) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Why a send would be refused, checked as its rules go: the conversation exists, the sender is
+   * in it, a retry gets its first message, a plain MEMBER does not post in a CHANNEL.
+   * @returns the first message of this (sender, clientId), or null when the send may go ahead
+   * @throws NotFoundError, ForbiddenError or ConflictError (see send)
+   */
+  private async refusal(em: EntityManager, viewer: Viewer, conversationId: string, clientId: string): Promise<Message | null> {
+    const { conversation, member } = await this.membership.require(em, conversationId, viewer.id);
+    const earlier = await em.findOne(Message, { senderId: viewer.id, clientId });
+    if (earlier) return this.sameConversation(earlier, conversation.id);
+    if (!canPost(conversation.kind, member.role)) {
+      throw new ForbiddenError('Only owners and admins post in a channel.');
+    }
+    return null;
   }
 
   /** @throws NotFoundError or ForbiddenError unless the viewer is in the message's conversation */
