@@ -3,7 +3,6 @@
 // subscription, times every delivery against the send time carried in its text, and checks its
 // own sequence (nothing lost, nothing twice, nothing out of order). Driven over the IPC channel
 // of `fork`: see RoomsWorkerRequest for the commands.
-import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 
@@ -77,7 +76,8 @@ interface Member {
   closed: boolean;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+// The sender's clock (see bench-rooms.ts): CLOCK_MONOTONIC, shared by every process on the machine.
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 const members: Member[] = [];
 const latencies: number[] = [];
 const errors: string[] = [];
