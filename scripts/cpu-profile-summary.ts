@@ -31,6 +31,8 @@ export interface ProfileSummary {
   busyMs: number;
   self: ProfileEntry[];
   inclusive: ProfileEntry[];
+  /** As `inclusive`, without Node's own functions (the event loop, streams), which top every list. */
+  inclusiveInPackages: ProfileEntry[];
   packages: ProfileEntry[];
 }
 
@@ -74,6 +76,8 @@ export async function summarizeCpuProfile(file: string, top = 15): Promise<Profi
   };
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  /** Names of frames in npm packages or the workspaces (not Node's own, not native). */
+  const inPackages = new Set<string>();
   const packages = new Map<string, number>();
   let totalMs = 0;
   let idleMs = 0;
@@ -101,6 +105,7 @@ export async function summarizeCpuProfile(file: string, top = 15): Promise<Profi
     }
     enter(onPath, key);
     if (pkg) enter(packagesOnPath, pkg);
+    if (pkg && !node.callFrame.url.startsWith('node:')) inPackages.add(key);
     const ms = selfMs.get(node.id) ?? 0;
     if (ms > 0) {
       totalMs += ms;
@@ -128,6 +133,7 @@ export async function summarizeCpuProfile(file: string, top = 15): Promise<Profi
     busyMs: Math.round(busyMs),
     self: ranked(self),
     inclusive: ranked(inclusive),
+    inclusiveInPackages: ranked(new Map([...inclusive].filter(([key]) => inPackages.has(key)))),
     packages: ranked(packages),
   };
 }
@@ -137,8 +143,14 @@ export function printProfileSummary(summary: ProfileSummary): void {
   console.log(
     `${summary.file}: ${(summary.totalMs / 1000).toFixed(1)} s profiled, busy ${(summary.busyMs / 1000).toFixed(1)} s (${((100 * summary.busyMs) / (summary.totalMs || 1)).toFixed(0)} %)`,
   );
-  for (const list of ['self', 'inclusive', 'packages'] as const) {
-    console.log(`top by ${list === 'packages' ? 'package (inclusive)' : list} time, % of busy time:`);
+  const titles = {
+    self: 'self time',
+    inclusive: 'inclusive time',
+    inclusiveInPackages: "inclusive time, outside Node's own modules",
+    packages: 'package (inclusive time)',
+  };
+  for (const list of ['self', 'inclusive', 'inclusiveInPackages', 'packages'] as const) {
+    console.log(`top by ${titles[list]}, % of busy time:`);
     console.table(
       summary[list].map((entry) => ({ ms: entry.ms, '%': entry.busyPercent, [list === 'packages' ? 'package' : 'function']: entry.name })),
     );
