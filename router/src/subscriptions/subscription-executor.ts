@@ -58,6 +58,15 @@ export interface LiveLimits {
   maxBufferedBytes?: number;
 }
 
+/** What resolving one event needs: the plan, the client's operation and variables, and whose fetches they are. */
+interface EventResolution {
+  perEvent: QueryPlan;
+  primary: FetchNode;
+  operationContext: ReturnType<typeof buildOperationContext>;
+  variables: Record<string, unknown>;
+  context: RouterContext;
+}
+
 /** One client subscription: where its results go, and how to tell it is too slow. */
 interface Delivery {
   results: Channel<ExecutionResult>;
@@ -220,15 +229,9 @@ export class SubscriptionExecutor {
     planned: PlannedSubscription,
     primaryVariables: Record<string, unknown>,
   ): SharedStream {
-    const { primary, perEvent, field } = planned;
-    const operationContext = buildOperationContext({
-      schema: this.apiSchema,
-      operationDocument: args.document,
-      operationName: args.operationName ?? undefined,
-    });
-    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const { primary, field } = planned;
     // The rest of the plan runs as the router: no person's token, only what every signed-in user may see.
-    const serviceContext: RouterContext = { authorization: null, service: true };
+    const resolution = this.resolution(args, planned, { authorization: null, service: true });
     const stream: SharedStream = { viewers: new Map(), size: 0, ready: false, queue: Promise.resolve(), stop: () => undefined };
     const endAll = (result: ExecutionResult | null) => {
       if (this.streams.get(key) === stream) this.streams.delete(key);
@@ -256,9 +259,7 @@ export class SubscriptionExecutor {
               for (const delivery of deliveries) delivery.release ??= this.registry.activated(field, viewerId);
             return;
           }
-          stream.queue = stream.queue.then(() =>
-            this.deliverShared(stream, event, perEvent, primary, operationContext, variables, serviceContext),
-          );
+          stream.queue = stream.queue.then(() => this.deliverShared(stream, event, resolution));
         },
         error: (error) => {
           stream.queue = stream.queue.then(() => endAll({ errors: upstreamErrors(error) }));
@@ -271,33 +272,17 @@ export class SubscriptionExecutor {
     return stream;
   }
 
-  private async deliverShared(
-    stream: SharedStream,
-    event: ExecutionResult,
-    perEvent: QueryPlan,
-    primary: FetchNode,
-    operationContext: ReturnType<typeof buildOperationContext>,
-    variables: Record<string, unknown>,
-    context: RouterContext,
-  ): Promise<void> {
-    const audience = event.extensions?.audience;
+  private async deliverShared(stream: SharedStream, event: ExecutionResult, resolution: EventResolution): Promise<void> {
+    const audience = event.extensions?.audience as string[] | undefined;
     if (!Array.isArray(audience)) {
       // Nobody may see what the subgraph did not say who may see.
-      this.logger.warn({ subgraph: primary.serviceName }, 'fan-out event without an audience dropped');
+      this.logger.warn({ subgraph: resolution.primary.serviceName }, 'fan-out event without an audience dropped');
       return;
     }
-    let recipients = 0;
-    for (const userId of audience as string[]) if (stream.viewers.has(userId)) recipients += 1;
-    if (recipients === 0) return;
-    const result = await this.resolve(
-      { data: event.data, ...(event.errors ? { errors: event.errors } : {}) },
-      perEvent,
-      primary,
-      operationContext,
-      variables,
-      context,
-    );
-    for (const userId of audience as string[]) {
+    if (!audience.some((userId) => stream.viewers.has(userId))) return;
+    // Without the audience: it is for the router, not for the clients.
+    const result = await this.resolve({ data: event.data, ...(event.errors ? { errors: event.errors } : {}) }, resolution);
+    for (const userId of audience) {
       const deliveries = stream.viewers.get(userId);
       if (deliveries) for (const delivery of deliveries) this.deliver(delivery, result);
     }
@@ -322,12 +307,8 @@ export class SubscriptionExecutor {
     context: RouterContext,
     subscriber: Subscriber,
   ): AsyncIterableIterator<ExecutionResult> {
-    const operationContext = buildOperationContext({
-      schema: this.apiSchema,
-      operationDocument: args.document,
-      operationName: args.operationName ?? undefined,
-    });
-    const { primary, perEvent, field } = planned;
+    const resolution = this.resolution(args, planned, context);
+    const { primary, field } = planned;
     const delivery: Delivery = { results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY), subscriber };
     const { results } = delivery;
     let queue = Promise.resolve();
@@ -355,7 +336,7 @@ export class SubscriptionExecutor {
               });
               return;
             }
-            this.deliver(delivery, await this.resolve(event, perEvent, primary, operationContext, variables, context));
+            this.deliver(delivery, await this.resolve(event, resolution));
           });
         },
         error: (error) => {
@@ -376,15 +357,24 @@ export class SubscriptionExecutor {
     return results;
   }
 
+  /** What resolving the events of one subscription (or shared stream) needs, built once for all of them. */
+  private resolution(args: ExecutionArgs, planned: PlannedSubscription, context: RouterContext): EventResolution {
+    return {
+      perEvent: planned.perEvent,
+      primary: planned.primary,
+      operationContext: buildOperationContext({
+        schema: this.apiSchema,
+        operationDocument: args.document,
+        operationName: args.operationName ?? undefined,
+      }),
+      variables: (args.variableValues ?? {}) as Record<string, unknown>,
+      context,
+    };
+  }
+
   /** Runs the plan for one event: the primary fetch answered from the event, the rest from the subgraphs. */
-  private async resolve(
-    event: ExecutionResult,
-    perEvent: QueryPlan,
-    primary: FetchNode,
-    operationContext: ReturnType<typeof buildOperationContext>,
-    variables: Record<string, unknown>,
-    context: RouterContext,
-  ): Promise<ExecutionResult> {
+  private async resolve(event: ExecutionResult, resolution: EventResolution): Promise<ExecutionResult> {
+    const { perEvent, primary, operationContext, variables, context } = resolution;
     const owner = this.dataSources[primary.serviceName]!;
     const fromEvent: GraphQLDataSource<RouterContext> = {
       process: (options) =>
