@@ -15,7 +15,7 @@
 // run with --help.
 import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { benchDatabase } from './bench-database.ts';
 import type { ConnectResult, ResultsResult, RoomsWorkerRequest, StatusResult } from './bench-rooms-clients.ts';
 import { roomsText } from './bench-rooms-clients.ts';
 import { printProfileSummary, summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.ts';
+import { printHeapSummary, summarizeHeapSnapshot } from './heap-snapshot-summary.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const scripts = path.join(root, 'scripts');
@@ -43,6 +44,7 @@ const { values: flags } = parseArgs({
     workers: { type: 'string' },
     only: { type: 'string' },
     profile: { type: 'string' },
+    'heap-snapshot': { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean' },
   },
@@ -59,6 +61,8 @@ if (flags.help) {
   --profile all|LIST     BENCH_ROOMS_PROFILE          run the product with --cpu-prof in these scenarios (e.g. 200@10); profiles go to
                                                       bench-results/profiles/, their top entries to the report (profiling costs CPU: the figures
                                                       of a profiled run are not comparable)
+  --heap-snapshot        BENCH_ROOMS_HEAP_SNAPSHOT=1  write a V8 heap snapshot of the product once every subscription is live (to
+                                                      bench-results/profiles/; its largest object kinds go to the report)
   --out FILE             BENCH_ROOMS_OUT              default bench-results/rooms.json
   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test: a fresh database is made on that server and dropped), REDIS_URL.`);
   process.exit(0);
@@ -71,6 +75,7 @@ const connectMs = 1000 * Number(option(flags['connect-seconds'], 'BENCH_ROOMS_CO
 const workerCount = Math.max(1, Number(option(flags.workers, 'BENCH_ROOMS_WORKERS', '2')));
 const only = option(flags.only, 'BENCH_ROOMS_ONLY', '');
 const profileOption = option(flags.profile, 'BENCH_ROOMS_PROFILE', '');
+const heapSnapshot = flags['heap-snapshot'] === true || process.env.BENCH_ROOMS_HEAP_SNAPSHOT === '1';
 const out = path.resolve(root, option(flags.out, 'BENCH_ROOMS_OUT', 'bench-results/rooms.json'));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 if (only && only !== 'router' && only !== 'ws') throw new Error(`--only must be router or ws, not ${only}`);
@@ -175,6 +180,7 @@ async function startProduct(scenario: Scenario | null, conversationId: string, o
     process.execPath,
     [
       ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir, '--cpu-prof-name', profile.name] : []),
+      ...(heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.join(root, 'bench-results', 'profiles')}`] : []),
       path.join(root, 'router/dist/src/start-product.js'),
     ],
     {
@@ -337,6 +343,32 @@ function startWorker(): Worker {
   };
 }
 
+/** Has the product write a heap snapshot (it runs with --heapsnapshot-signal) and sums it up per socket. */
+async function snapshotHeap(pid: number, sockets: number): Promise<string> {
+  const dir = path.join(root, 'bench-results', 'profiles');
+  await mkdir(dir, { recursive: true });
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
+    // The file is complete once its size stops changing.
+    if (file) {
+      const size = () => statSync(path.join(dir, file)).size;
+      let last = -1;
+      while (size() !== last) {
+        last = size();
+        await sleep(2000);
+      }
+      const summary = await summarizeHeapSnapshot(path.join(dir, file), 12);
+      printHeapSummary(summary, sockets);
+      return `${file}: ${Math.round(summary.totalBytes / sockets)} B of heap per socket`;
+    }
+    if (Date.now() > deadline) return 'no heap snapshot within 5 minutes';
+    await sleep(1000);
+  }
+}
+
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 interface Status {
@@ -431,6 +463,7 @@ async function measure(scenario: Scenario, server: 'router' | 'ws') {
     if (live < connected) notes.push(`only ${live} of ${connected} subscriptions were seen live after ${probeSeconds} s of probes`);
     if (!(await settle(target.pid, 30_000))) notes.push('the server was still busy 30 s after the probes');
     const rssAfter = rssBytes(target.pid);
+    if (heapSnapshot && server === 'router') notes.push(`heap: ${await snapshotHeap(target.pid, connected)}`);
     console.log(
       `  ${server}: ${live} subscriptions live after ${probe} probe(s), ${probeSeconds} s; sending ${total} messages at ${scenario.rate}/s …`,
     );

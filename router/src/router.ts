@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import express from 'express';
-import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate } from 'graphql';
+import { GraphQLError, specifiedRules } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -22,9 +22,11 @@ import {
 import { type PresenceStore } from '@chirpchat/kit/contracts';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
+import { heartbeat } from './heartbeat.js';
 import { mediaProxy } from './media-proxy.js';
 import { operationLimitRules, type OperationLimits } from './limits.js';
 import { PresenceTracker } from './presence-tracker.js';
+import { DocumentCache } from './subscriptions/document-cache.js';
 import { LiveRegistry } from './subscriptions/live-registry.js';
 import { SubscriptionExecutor, type LiveLimits, type Subscriber } from './subscriptions/subscription-executor.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
@@ -56,6 +58,8 @@ export interface RouterOptions {
   presenceGraceMs?: number;
   /** When a subscriber counts as too slow and its socket is closed (TOO_SLOW_CLOSE_CODE). */
   live?: LiveLimits;
+  /** How often each client socket is pinged; one that has not answered the previous ping by then is dropped. @default 12_000 */
+  keepAliveMs?: number;
 }
 
 /** The router's server, with the subscriptions live on it. */
@@ -97,7 +101,16 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   });
   const upstream = new UpstreamPool(options.subgraphUrls, options.routerSecret, logger);
   const live = new LiveRegistry();
-  const subscriptions = new SubscriptionExecutor(options.supergraphSdl, dataSources, upstream, logger, live, options.live);
+  const formatError = createErrorFormatter(logger, options.production);
+  const subscriptions = new SubscriptionExecutor({
+    supergraphSdl: options.supergraphSdl,
+    dataSources,
+    upstream,
+    logger,
+    registry: live,
+    limits: options.live,
+    formatError,
+  });
   const presence = new PresenceTracker({ store: options.presence, graceMs: options.presenceGraceMs, logger });
 
   const app = express();
@@ -105,17 +118,17 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  const formatError = createErrorFormatter(logger, options.production);
-
   const limitRules = operationLimitRules(options.limits);
+  const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...limitRules]);
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema: subscriptions.apiSchema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limitRules]),
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
         if (!check.ok) return false; // graphql-ws closes with 4403 Forbidden
+        // Nothing needs the upgrade request after the handshake: do not keep its headers for the socket's life.
+        (ctx.extra as { request?: unknown }).request = undefined;
         ctx.extra.viewer = check.viewer;
         ctx.extra.authorization = authorization as string;
         // The socket lives no longer than the token that opened it.
@@ -133,21 +146,20 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         clearTimeout(ctx.extra.expiryTimer);
         if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
       },
+      // Parsed and validated once per distinct document: graphql-ws then neither parses nor validates it again.
       onSubscribe: (_ctx, _id, payload) => {
-        const document = parseOrNull(payload.query);
-        const operation = document && getOperationAST(document, payload.operationName);
-        if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [
-            new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql.', {
-              extensions: { code: ErrorCode.BAD_USER_INPUT },
-            }),
-          ];
-        }
-        return undefined;
+        const { document, errors } = documents.get(payload.query, payload.operationName);
+        if (errors) return errors;
+        return {
+          schema: subscriptions.apiSchema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
-      context: (ctx): LiveContext => ({
+      context: (ctx, operationId): LiveContext => ({
         authorization: ctx.extra.authorization ?? null,
-        subscriber: ctx.extra.viewer ? { viewerId: ctx.extra.viewer.id, socket: ctx.extra.socket } : null,
+        subscriber: ctx.extra.viewer ? { viewerId: ctx.extra.viewer.id, operationId, socket: ctx.extra.socket } : null,
       }),
       subscribe: (args) => {
         const { subscriber, ...context } = args.contextValue as LiveContext;
@@ -158,7 +170,10 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       onNext: formatSubscriptionErrors(formatError),
     },
     wsServer,
+    // No keep-alive timers per socket: one heartbeat for all of them (below).
+    0,
   );
+  const stopHeartbeat = heartbeat(wsServer, options.keepAliveMs);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     introspection: !options.production,
@@ -200,16 +215,9 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
     async close() {
       if (started) await apollo.stop();
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      stopHeartbeat();
       await upstream.close();
       await presence.close();
     },
   };
-}
-
-function parseOrNull(query: string) {
-  try {
-    return parse(query);
-  } catch {
-    return null;
-  }
 }

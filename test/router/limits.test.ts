@@ -44,6 +44,22 @@ describe('operation limits', () => {
     const client = wsClient(stack.wsUrl, alice.accessToken);
     const result = await subscribe(client, `subscription { messageAdded { ${nested(12, 'conversation')} } }`).next();
     expect(result.errors?.[0]?.message).toMatch(/levels deep/);
+    expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    await client.dispose();
+  });
+
+  it('refuses a subscribe message that does not parse, or is not a subscription, with a code that says so', async () => {
+    const client = wsClient(stack.wsUrl, alice.accessToken);
+    const broken = await subscribe(client, `subscription { messageAdded { id `).next();
+    expect(broken.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const query = await subscribe(client, `query { me { id } }`).next();
+    expect(query.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/Only subscriptions/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    // The same broken text again (now answered from the cache) is refused the same way.
+    const again = await subscribe(client, `subscription { messageAdded { id `).next();
+    expect(again.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     await client.dispose();
   });
 });

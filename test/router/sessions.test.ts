@@ -1,4 +1,6 @@
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deferred } from '../support/async.js';
 import {
   LoginAccessTokenDocument,
   RefreshSessionTokensDocument,
@@ -12,12 +14,43 @@ let stack: Stack;
 let alice: TestUser;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ keepAliveMs: 500 });
   alice = await registerUser(stack.url, 'alice');
 });
 
 afterAll(async () => {
   await stack?.close();
+});
+
+/** A signed-in graphql-ws socket by hand; `autoPong: false` makes it one that stops answering pings. */
+async function signedInSocket(token: string, autoPong: boolean) {
+  const socket = new WebSocket(stack.wsUrl, 'graphql-transport-ws', { autoPong });
+  const closed = deferred<number>();
+  let pings = 0;
+  socket.on('ping', () => (pings += 1));
+  socket.on('close', (code) => closed.resolve(code));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('open', () => {
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+      socket.once('message', () => resolve()); // connection_ack
+    });
+  });
+  return { socket, closed: closed.promise, pings: () => pings };
+}
+
+describe('client sockets', () => {
+  it('are pinged, and dropped once they stop answering, while those that answer stay', async () => {
+    const answering = await signedInSocket(alice.accessToken, true);
+    const silent = await signedInSocket(alice.accessToken, false);
+    // Abnormal closure: the router terminates the connection without a close handshake.
+    expect(await silent.closed).toBe(1006);
+    expect(silent.pings()).toBeGreaterThan(0);
+    // The answering socket was pinged as often and is still open.
+    expect(answering.pings()).toBeGreaterThanOrEqual(silent.pings());
+    expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    answering.socket.close();
+  });
 });
 
 describe('sessions through the router', () => {

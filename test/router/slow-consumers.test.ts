@@ -7,7 +7,7 @@ import { graphql, registerUser, source, subscribe, wsClient, type TestUser } fro
 import { startStack, type Stack } from '../support/stack.js';
 
 // A socket that stops reading must not hold the router's memory or anyone else's events: past a
-// bounded queue the router closes it with TOO_SLOW_CLOSE_CODE, and the client catches up.
+// bounded send buffer the router closes it with TOO_SLOW_CLOSE_CODE, and the client catches up.
 let stack: Stack;
 let alice: TestUser;
 let bob: TestUser;
@@ -45,7 +45,7 @@ async function rawSubscriber(token: string) {
 }
 
 describe('a subscriber that stops reading', () => {
-  it('is closed with the documented code once its queue is full, while others keep getting every message', async () => {
+  it('is closed with the documented code once its send buffer is full, while others keep getting every message', async () => {
     const conversationId = (await graphql(stack.url, CreateRoomDocument, { title: 'Slow', members: [bob.id, carol.id] }, alice.accessToken))
       .data!.createConversation.id;
     const slow = await rawSubscriber(bob.accessToken);

@@ -64,6 +64,8 @@ export interface StackOptions {
   accessTokenTtlSeconds?: number;
   /** How long a closed socket keeps its user ONLINE (the router's option). */
   presenceGraceMs?: number;
+  /** How often the router pings each client socket (the router's option). */
+  keepAliveMs?: number;
   /** How long a `typing: true` lasts unless renewed (chat's option). */
   typingTtlMs?: number;
   /** Chat's clock for stories, so a test can move past their 24 hours. */
@@ -104,7 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
     notifications: options.notifications,
     media: { pollingIntervalSeconds: 1, ...options.media },
-    router: { presenceGraceMs: options.presenceGraceMs, live: options.live },
+    router: { presenceGraceMs: options.presenceGraceMs, live: options.live, keepAliveMs: options.keepAliveMs },
   }).catch(async (error: unknown) => {
     await database.drop();
     await rm(mediaDir, { recursive: true, force: true });

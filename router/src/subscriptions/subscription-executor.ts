@@ -12,6 +12,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import { Channel, ErrorCode, type Logger } from '@chirpchat/kit';
@@ -33,15 +34,22 @@ interface PlannedSubscription {
   perViewer: boolean;
 }
 
-/** The client's socket, as far as the executor needs it: how much waits to be written, and how to close it. */
+/**
+ * The client's socket (a `ws` WebSocket), as far as the executor needs it: events are written to
+ * it directly, how much waits to be written tells a slow reader, and it can be closed.
+ */
 export interface SubscriberSocket {
   readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: Buffer, options: { binary: boolean }): void;
   close(code: number, reason: string): void;
 }
 
 /** Who a client subscription is for, beside the RouterContext its fetches carry. */
 export interface Subscriber {
   viewerId: string;
+  /** The graphql-ws operation id: each event goes out as a `next` message with it. */
+  operationId: string;
   socket: SubscriberSocket;
 }
 
@@ -52,10 +60,23 @@ export interface Subscriber {
 export const TOO_SLOW_CLOSE_CODE = 1013;
 
 export interface LiveLimits {
-  /** Events queued for one subscription before its socket counts as too slow. @default 256 */
+  /** Events of one viewer-dependent subscription waiting to be resolved before it counts as too slow. @default 256 */
   maxQueuedEvents?: number;
   /** Bytes waiting in one socket's send buffer before it counts as too slow. @default 4 MiB */
   maxBufferedBytes?: number;
+}
+
+export interface SubscriptionExecutorOptions {
+  supergraphSdl: string;
+  dataSources: Record<string, GraphQLDataSource<RouterContext>>;
+  upstream: UpstreamPool;
+  logger: Logger;
+  registry: LiveRegistry;
+  limits?: LiveLimits;
+  /** How an event's errors reach clients (the router's formatError): applied once per event, before it is serialised. */
+  formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Plans kept by document; the least recently used are dropped past this. @default 500 */
+  maxPlans?: number;
 }
 
 /** What resolving one event needs: the plan, the client's operation and variables, and whose fetches they are. */
@@ -67,10 +88,16 @@ interface EventResolution {
   context: RouterContext;
 }
 
-/** One client subscription: where its results go, and how to tell it is too slow. */
+/**
+ * One client subscription. Its events are written straight to the socket as graphql-ws `next`
+ * messages, serialised once per event however many subscribers get it; `results` is what
+ * graphql-ws iterates, and carries only the end of the subscription and its errors.
+ */
 interface Delivery {
   results: Channel<ExecutionResult>;
   subscriber: Subscriber;
+  /** `{"id":"…","type":"next","payload":` for this subscription: a frame is this, the payload and `}`. */
+  framePrefix: Buffer;
   /** Set once the subgraph is listening for it; ends its entry in the LiveRegistry. */
   release?: () => void;
 }
@@ -99,22 +126,22 @@ export class SubscriptionExecutor {
   private readonly planner: QueryPlanner;
   private readonly plans = new Map<string, PlannedSubscription>();
   private readonly streams = new Map<string, SharedStream>();
+  private readonly dataSources: Record<string, GraphQLDataSource<RouterContext>>;
+  private readonly upstream: UpstreamPool;
+  private readonly logger: Logger;
+  private readonly registry: LiveRegistry;
+  private readonly formatError: NonNullable<SubscriptionExecutorOptions['formatError']>;
+  private readonly maxPlans: number;
   private readonly maxQueuedEvents: number;
   private readonly maxBufferedBytes: number;
 
-  constructor(
-    supergraphSdl: string,
-    private readonly dataSources: Record<string, GraphQLDataSource<RouterContext>>,
-    private readonly upstream: UpstreamPool,
-    private readonly logger: Logger,
-    private readonly registry: LiveRegistry,
-    limits: LiveLimits = {},
-    /** Plans kept by document; the least recently used are dropped past this. @default 500 */
-    private readonly maxPlans = 500,
-  ) {
-    this.maxQueuedEvents = limits.maxQueuedEvents ?? 256;
-    this.maxBufferedBytes = limits.maxBufferedBytes ?? 4 * 1024 * 1024;
-    const supergraph = Supergraph.build(supergraphSdl);
+  constructor(options: SubscriptionExecutorOptions) {
+    ({ dataSources: this.dataSources, upstream: this.upstream, logger: this.logger, registry: this.registry } = options);
+    this.formatError = options.formatError ?? ((formatted) => formatted);
+    this.maxPlans = options.maxPlans ?? 500;
+    this.maxQueuedEvents = options.limits?.maxQueuedEvents ?? 256;
+    this.maxBufferedBytes = options.limits?.maxBufferedBytes ?? 4 * 1024 * 1024;
+    const supergraph = Supergraph.build(options.supergraphSdl);
     this.supergraphApi = supergraph.apiSchema();
     this.apiSchema = this.supergraphApi.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
@@ -151,7 +178,7 @@ export class SubscriptionExecutor {
   ): AsyncIterableIterator<ExecutionResult> {
     const { primary } = planned;
     const primaryVariables = pick(variables, primary.variableUsages);
-    const delivery: Delivery = { results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY), subscriber };
+    const delivery = newDelivery(subscriber);
     let refusal: GraphQLError[] | null = null;
     let leave: (() => void) | null = null;
     let ended = false;
@@ -282,21 +309,38 @@ export class SubscriptionExecutor {
     if (!audience.some((userId) => stream.viewers.has(userId))) return;
     // Without the audience: it is for the router, not for the clients.
     const result = await this.resolve({ data: event.data, ...(event.errors ? { errors: event.errors } : {}) }, resolution);
+    // Serialised once: every subscriber's frame is the same bytes behind its own operation id.
+    const payload = this.serialize(result);
     for (const userId of audience) {
       const deliveries = stream.viewers.get(userId);
-      if (deliveries) for (const delivery of deliveries) this.deliver(delivery, result);
+      if (deliveries) for (const delivery of deliveries) this.deliver(delivery, payload);
     }
   }
 
-  /** Hands one result to one subscription, or closes its socket when it has fallen too far behind. */
-  private deliver(delivery: Delivery, result: ExecutionResult): void {
+  /** A result as graphql-ws would send it: errors formatted for clients, then JSON. */
+  private serialize(result: ExecutionResult): Buffer {
+    const { errors, ...rest } = result;
+    const formatted = errors ? { ...rest, errors: errors.map((error) => this.formatError(error.toJSON(), error)) } : rest;
+    return Buffer.from(JSON.stringify(formatted));
+  }
+
+  /**
+   * Writes one event to one subscription's socket as its `next` message, or closes the socket
+   * when too much already waits in its buffer. Never waits for the socket: nobody else waits on it.
+   */
+  private deliver(delivery: Delivery, payload: Buffer): void {
     const { socket } = delivery.subscriber;
-    if (delivery.results.size >= this.maxQueuedEvents || socket.bufferedAmount > this.maxBufferedBytes) {
-      socket.close(TOO_SLOW_CLOSE_CODE, 'Too slow: reconnect and catch up with messagesSince');
-      delivery.results.return();
+    if (delivery.results.ended || socket.readyState !== OPEN) return;
+    if (socket.bufferedAmount > this.maxBufferedBytes) {
+      this.tooSlow(delivery);
       return;
     }
-    delivery.results.push(result);
+    socket.send(Buffer.concat([delivery.framePrefix, payload, FRAME_END]), TEXT_FRAME);
+  }
+
+  private tooSlow(delivery: Delivery): void {
+    delivery.subscriber.socket.close(TOO_SLOW_CLOSE_CODE, 'Too slow: reconnect and catch up with messagesSince');
+    void delivery.results.return();
   }
 
   /** A subscription that selects `@viewer` fields: its own upstream operation, every event resolved for this viewer. */
@@ -309,9 +353,10 @@ export class SubscriptionExecutor {
   ): AsyncIterableIterator<ExecutionResult> {
     const resolution = this.resolution(args, planned, context);
     const { primary, field } = planned;
-    const delivery: Delivery = { results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY), subscriber };
+    const delivery = newDelivery(subscriber);
     const { results } = delivery;
     let queue = Promise.resolve();
+    let queued = 0;
     const stop = this.upstream.subscribe(
       primary.serviceName,
       {
@@ -327,16 +372,25 @@ export class SubscriptionExecutor {
             delivery.release ??= this.registry.activated(field, subscriber.viewerId);
             return;
           }
+          // The router cannot resolve this viewer's events as fast as they come: let them catch up instead.
+          if (++queued > this.maxQueuedEvents) {
+            this.tooSlow(delivery);
+            return;
+          }
           // Events are resolved one after another so that they reach the client in order.
           queue = queue.then(async () => {
-            if (!event.data) {
-              // The subgraph refused the subscription (e.g. FORBIDDEN) or failed: pass its errors on.
-              results.push({
-                errors: event.errors ? toGraphQLErrors(event.errors) : [new GraphQLError('The subscription ended unexpectedly.')],
-              });
-              return;
+            try {
+              if (!event.data) {
+                // The subgraph refused the subscription (e.g. FORBIDDEN) or failed: pass its errors on.
+                results.push({
+                  errors: event.errors ? toGraphQLErrors(event.errors) : [new GraphQLError('The subscription ended unexpectedly.')],
+                });
+                return;
+              }
+              this.deliver(delivery, this.serialize(await this.resolve(event, resolution)));
+            } finally {
+              queued -= 1;
             }
-            this.deliver(delivery, await this.resolve(event, resolution));
           });
         },
         error: (error) => {
@@ -431,6 +485,18 @@ export class SubscriptionExecutor {
     if (this.plans.size > this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
     return planned;
   }
+}
+
+const OPEN = 1; // WebSocket.OPEN
+const TEXT_FRAME = { binary: false };
+const FRAME_END = Buffer.from('}');
+
+function newDelivery(subscriber: Subscriber): Delivery {
+  return {
+    results: new Channel<ExecutionResult>(Number.POSITIVE_INFINITY),
+    subscriber,
+    framePrefix: Buffer.from(`{"id":${JSON.stringify(subscriber.operationId)},"type":"next","payload":`),
+  };
 }
 
 function pick(variables: Record<string, unknown>, names: string[] | undefined): Record<string, unknown> {

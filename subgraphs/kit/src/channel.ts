@@ -18,6 +18,11 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     return this.buffered.length;
   }
 
+  /** Whether the channel has ended (its release callbacks may still be about to run). */
+  get ended(): boolean {
+    return this.done;
+  }
+
   /** Adds a callback that runs once when the channel ends, however it ends. */
   onRelease(callback: () => void | Promise<void>): void {
     if (this.done) void callback();
