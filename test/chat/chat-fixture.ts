@@ -78,10 +78,11 @@ class ObservedBus implements Bus {
     return this.inner.publish(topic, payload);
   }
 
-  async subscribe<T>(topic: string): Promise<Channel<T>> {
+  async subscribe<T>(topic: string | readonly string[]): Promise<Channel<T>> {
     const channel = await this.inner.subscribe<T>(topic);
-    channel.onRelease(() => this.record('released', topic));
-    this.record('subscribed', topic);
+    const topics = typeof topic === 'string' ? [topic] : topic;
+    channel.onRelease(() => topics.forEach((each) => this.record('released', each)));
+    for (const each of topics) this.record('subscribed', each);
     return channel;
   }
 

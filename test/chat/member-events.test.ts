@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveTopic } from '@chirpchat/chat';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { startChatFixture, type ChatFixture, type SubscriptionProbe, type TestUser } from './chat-fixture.js';
 import {
@@ -52,7 +53,7 @@ describe('chat subgraph: receipt and typing events', () => {
     const probe = await listen(dave, ReceiptUpdatedDocument, {});
 
     // As if it had been published for a conversation Dave is in: the per-event check must stop it.
-    await chat.bus.publish('live:receiptUpdated', {
+    await chat.bus.publish(liveTopic('receiptUpdated', private_), {
       event: { conversationId: private_, userId: bob.id, kind: 'READ', seq: 1 },
       except: null,
     });
@@ -68,7 +69,10 @@ describe('chat subgraph: receipt and typing events', () => {
     const probe = await listen(bob, TypingDocument, { conversationId: watched });
 
     const expiresAt = new Date(Date.now() + 60_000).toISOString();
-    await chat.bus.publish('live:typing', { event: { conversationId: watched, userId: bob.id, typing: true, expiresAt }, except: null });
+    await chat.bus.publish(liveTopic('typing', watched), {
+      event: { conversationId: watched, userId: bob.id, typing: true, expiresAt },
+      except: null,
+    });
     await chat.request(carol, SetTypingDocument, { id: other, typing: true });
     await chat.request(alice, SetTypingDocument, { id: watched, typing: true });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveTopic } from '@chirpchat/chat';
 import { errorCode, startChatFixture, type ChatFixture, type SubscriptionProbe, type TestUser } from './chat-fixture.js';
 import {
   CreateConversationDocument,
@@ -56,7 +57,7 @@ describe('chat subgraph: messageUpdated', () => {
 
     expect(errorCode(await chat.request(alice, RemoveMemberDocument, { c: shared, u: bob.id }))).toBeNull();
     // Published after he was removed, as when it was in flight: the per-event check must stop it.
-    await chat.bus.publish('live:messageUpdated', { event: { id: before.id, conversationId: shared }, except: null });
+    await chat.bus.publish(liveTopic('messageUpdated', shared), { event: { id: before.id, conversationId: shared }, except: null });
     const later = await send(alice, stillIn, 'removal-2');
     await chat.request(alice, EditMessageDocument, { id: later.id, text: 'edited where bob still is' });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveTopic } from '@chirpchat/chat';
 import { errorCode, startChatFixture, type ChatFixture, type SubscriptionProbe, type TestUser } from './chat-fixture.js';
 import {
   CreateConversationDocument,
@@ -91,7 +92,7 @@ describe('chat subgraph: messageAdded', () => {
 
     // As if membership changed between publish and delivery: the per-event check must stop it.
     const { id, conversationId, seq, clientId, text, createdAt } = secret;
-    await chat.bus.publish('live:messageAdded', {
+    await chat.bus.publish(liveTopic('messageAdded', conversationId), {
       event: { id, conversationId, seq, clientId, senderId: alice.id, text, createdAt },
       except: null,
     });
@@ -129,7 +130,7 @@ describe('chat subgraph: messageAdded', () => {
   it('releases its bus listener as soon as the client unsubscribes, without waiting for an event', async () => {
     const { alice, bob } = chat.users;
     const conversationId = await group(alice, bob);
-    const topic = 'live:messageAdded';
+    const topic = liveTopic('messageAdded', conversationId);
     const probe = await listen(bob, conversationId);
     const released = chat.bus.when('released', topic, chat.bus.count('released', topic) + 1);
 

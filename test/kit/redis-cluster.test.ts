@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createBus, readConfig, type Bus, type Channel } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
+import { LIVE_TOPIC_SHARDS, liveTopic } from '@chirpchat/chat';
 import { waitUntil } from '../support/async.js';
 import { redisClusterUnavailable, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 
@@ -97,6 +98,33 @@ describe.skipIf(unavailable)('live events and presence on a real Redis Cluster (
     await publisher.publish(topic, { n: 3 });
     expect(await again.next()).toEqual({ value: { n: 3 }, done: false });
     await again.return();
+  });
+
+  it("spreads a kind's live topics over the shards, and one subscription to all of them hears each", async () => {
+    const [publisher, subscriber] = [openBus(), openBus()];
+    const topics = Array.from({ length: LIVE_TOPIC_SHARDS }, (_, shard) => `live:messageAdded:${shard}`);
+    const owners = new Set(await Promise.all(topics.map((topic) => cluster.ownerOf(prefix + topic))));
+    expect(owners.size).toBe(cluster.ports.length);
+
+    const all = await subscriber.subscribe<{ conversationId: string }>(topics);
+    for (const topic of topics) expect(await subscribers(await cluster.ownerOf(prefix + topic), prefix + topic, 'shard')).toBe(1);
+    // Conversations until every topic has had one: each event reaches the one subscription, on whichever shard.
+    const sent: string[] = [];
+    const covered = new Set<string>();
+    while (covered.size < topics.length) {
+      const conversationId = randomUUID();
+      covered.add(liveTopic('messageAdded', conversationId));
+      sent.push(conversationId);
+      await publisher.publish(liveTopic('messageAdded', conversationId), { conversationId });
+    }
+    const heard: string[] = [];
+    while (heard.length < sent.length) heard.push((await all.next()).value!.conversationId);
+    expect(heard.sort()).toEqual([...sent].sort());
+
+    await all.return();
+    await waitUntil(async () => (await subscribers(await cluster.ownerOf(prefix + topics[0]!), prefix + topics[0]!, 'shard')) === 0, {
+      message: 'leaving did not end the sharded subscriptions',
+    });
   });
 
   it('follows a topic to its new shard when its slot moves, as ioredis refreshes the slot map', async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveTopic } from '@chirpchat/chat';
 import { freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { waitUntil } from '../support/async.js';
@@ -88,9 +89,9 @@ describe.skipIf(unavailable)('two routers and two chat instances sharing a Redis
 
     const client = wsClient(routerA.url.replace(/^http/, 'ws'), bob.accessToken);
     const live = subscribe(client, LiveMessagesDocument, { c: conversationId });
-    // The topic of every new message: chat A subscribes to it once router A opens the fan-out
-    // stream Bob joined (nothing else here listens on it).
-    const channel = 'chirpchat:live:messageAdded';
+    // The topic of the conversation's new messages: chat A subscribes to it once router A opens
+    // the fan-out stream Bob joined (nothing else here listens on it).
+    const channel = `chirpchat:${liveTopic('messageAdded', conversationId)}`;
     const owner = await cluster.ownerOf(channel);
     const node = cluster.node(owner);
     try {

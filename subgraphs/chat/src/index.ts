@@ -145,3 +145,4 @@ export function createChat(options: ChatOptions): Promise<RunningServer> {
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return chatSubgraph.schema();
 }
+export { liveTopic, LIVE_TOPIC_SHARDS } from './services/member-events.service.js';

@@ -9,8 +9,11 @@ import { connectRedis, type RedisTarget } from './redis.js';
  */
 export interface Bus {
   publish<T>(topic: string, payload: T): Promise<void>;
-  /** Resolves once the subscription is active, so nothing published afterwards is missed. */
-  subscribe<T>(topic: string): Promise<Channel<T>>;
+  /**
+   * One channel with the messages of `topic` (or of each of several topics, each in its own
+   * order). Resolves once the subscription is active, so nothing published afterwards is missed.
+   */
+  subscribe<T>(topic: string | readonly string[]): Promise<Channel<T>>;
   close(): Promise<void>;
   readonly kind: 'redis' | 'memory';
 }
@@ -37,10 +40,12 @@ function memoryBus(prefix: string): Bus {
     async publish(topic, payload) {
       await engine.publish(prefix + topic, payload as never);
     },
-    async subscribe<T>(topic: string) {
+    async subscribe<T>(topic: string | readonly string[]) {
       const channel = new Channel<T>();
-      const id = await engine.subscribe(prefix + topic, (payload: T) => channel.push(payload));
-      channel.onRelease(() => engine.unsubscribe(id));
+      for (const name of topicList(topic)) {
+        const id = await engine.subscribe(prefix + name, (payload: T) => channel.push(payload));
+        channel.onRelease(() => engine.unsubscribe(id));
+      }
       return channel;
     },
     async close() {},
@@ -52,6 +57,10 @@ function memoryBus(prefix: string): Bus {
  * new shard within about this long (events published meanwhile are lost; clients catch up by seq).
  */
 const SLOTS_REFRESH_MS = 2000;
+
+function topicList(topic: string | readonly string[]): readonly string[] {
+  return typeof topic === 'string' ? [topic] : topic;
+}
 
 /** One flavour of Redis pub/sub: classic (one server) or sharded (a cluster). */
 interface PubSubCommands {
@@ -119,28 +128,35 @@ class RedisBus implements Bus {
     await this.commands.publish(this.prefix + topic, JSON.stringify(payload));
   }
 
-  async subscribe<T>(topic: string): Promise<Channel<T>> {
-    const name = this.prefix + topic;
-    let entry = this.topics.get(name);
-    if (!entry) {
-      entry = { listeners: new Set(), subscribed: false, queue: Promise.resolve(), pending: 0 };
-      this.topics.set(name, entry);
-    }
+  async subscribe<T>(topic: string | readonly string[]): Promise<Channel<T>> {
     const channel = new Channel<T>();
     const listener = (payload: unknown) => channel.push(payload as T);
-    entry.listeners.add(listener);
-    const leave = (topicEntry: Topic) => {
-      topicEntry.listeners.delete(listener);
-      return this.sync(name, topicEntry);
-    };
+    const joined: Array<[string, Topic]> = [];
+    const leaveAll = () =>
+      Promise.all(
+        joined.map(([name, entry]) => {
+          entry.listeners.delete(listener);
+          return this.sync(name, entry);
+        }),
+      );
     try {
-      await this.sync(name, entry);
+      for (const name of topicList(topic).map((each) => this.prefix + each)) {
+        let entry = this.topics.get(name);
+        if (!entry) {
+          entry = { listeners: new Set(), subscribed: false, queue: Promise.resolve(), pending: 0 };
+          this.topics.set(name, entry);
+        }
+        entry.listeners.add(listener);
+        joined.push([name, entry]);
+      }
+      await Promise.all(joined.map(([name, entry]) => this.sync(name, entry)));
     } catch (error) {
-      void leave(entry).catch(() => undefined);
+      void leaveAll().catch(() => undefined);
       throw error;
     }
-    const subscribed = entry;
-    channel.onRelease(() => leave(subscribed));
+    channel.onRelease(async () => {
+      await leaveAll();
+    });
     return channel;
   }
 

@@ -16,7 +16,7 @@ export interface ConversationEvent {
   conversationId: string;
 }
 
-/** The kinds of live event about a conversation; each has one bus topic for all conversations. */
+/** The kinds of live event about a conversation; each has its bus topics (see liveTopic). */
 export type LiveEventKind = 'messageAdded' | 'messageUpdated' | 'receiptUpdated' | 'typing';
 
 /** What goes on the bus: the event and who caused it when they need not hear of it. */
@@ -25,12 +25,32 @@ interface Envelope<T> {
   except: string | null;
 }
 
-const topicOf = (kind: LiveEventKind) => `live:${kind}`;
+/**
+ * Each kind's events are spread over this many bus topics by conversation (`live:<kind>:<n>`): on
+ * a Redis Cluster each topic is a sharded channel on the shard owning its slot, so the events
+ * spread over the shards instead of all landing on one. A conversation's events share a topic,
+ * so they stay in order. Every instance must use the same number.
+ */
+export const LIVE_TOPIC_SHARDS = 16;
+
+/** The topic of `kind` carrying the events of `conversationId`. */
+export function liveTopic(kind: LiveEventKind, conversationId: string): string {
+  // FNV-1a: cheap, and the same on every instance.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < conversationId.length; i++) hash = Math.imul(hash ^ conversationId.charCodeAt(i), 0x01000193);
+  return `live:${kind}:${(hash >>> 0) % LIVE_TOPIC_SHARDS}`;
+}
+
+/** The topics a subscription listens on: its conversation's, or (null) every topic of the kind. */
+function topicsOf(kind: LiveEventKind, conversationId: string | null): string[] {
+  if (conversationId !== null) return [liveTopic(kind, conversationId)];
+  return Array.from({ length: LIVE_TOPIC_SHARDS }, (_, shard) => `live:${kind}:${shard}`);
+}
 
 /**
  * Live events for the members of a conversation (messages, typing, receipts). One bus message
- * per event, whatever the size of the room: every instance hears every event of a kind on one
- * topic and decides locally who may see it, from the MemberDirectory (membership in memory,
+ * per event, whatever the size of the room: every instance hears the events of a kind on its
+ * topics and decides locally who may see it, from the MemberDirectory (membership in memory,
  * kept current by membership changes). Delivery is at-most-once.
  *
  * A subscription runs in one of two ways (see LiveMode in the kit):
@@ -54,7 +74,7 @@ export class MemberEventsService {
    */
   async publish<T extends ConversationEvent>(kind: LiveEventKind, event: T, exceptUserId?: string): Promise<void> {
     try {
-      await this.bus.publish<Envelope<T>>(topicOf(kind), { event, except: exceptUserId ?? null });
+      await this.bus.publish<Envelope<T>>(liveTopic(kind, event.conversationId), { event, except: exceptUserId ?? null });
     } catch (error) {
       this.logger.warn({ err: error, kind, conversationId: event.conversationId }, 'event not published');
     }
@@ -71,7 +91,7 @@ export class MemberEventsService {
     conversationId: string | null,
   ): Promise<Channel<T>> {
     if (isFanout(context)) {
-      const source = await this.bus.subscribe<Envelope<T>>(topicOf(kind));
+      const source = await this.bus.subscribe<Envelope<T>>(topicsOf(kind, conversationId));
       return transformChannel(source, async ({ event, except }) => {
         if (conversationId !== null && event.conversationId !== conversationId) return undefined;
         return this.withMembers(event, except);
@@ -79,7 +99,7 @@ export class MemberEventsService {
     }
     const viewer = requireViewer(context);
     if (conversationId !== null) await this.membership.require(context.em, conversationId, viewer.id);
-    const source = await this.bus.subscribe<Envelope<T>>(topicOf(kind));
+    const source = await this.bus.subscribe<Envelope<T>>(topicsOf(kind, conversationId));
     return transformChannel(source, async ({ event, except }) => {
       if (conversationId !== null && event.conversationId !== conversationId) return undefined;
       if (except === viewer.id) return undefined;
