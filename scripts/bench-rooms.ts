@@ -29,7 +29,7 @@ import { benchDatabase } from './bench-database.ts';
 import type { ConnectResult, ResultsResult, RoomsWorkerRequest, StatusResult } from './bench-rooms-clients.ts';
 import { roomsText } from './bench-rooms-clients.ts';
 import { printProfileSummary, summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.ts';
-import { printHeapSummary, summarizeHeapSnapshot } from './heap-snapshot-summary.ts';
+import { heapGrowth, printHeapSummary, summarizeHeapSnapshot } from './heap-snapshot-summary.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const scripts = path.join(root, 'scripts');
@@ -61,8 +61,9 @@ if (flags.help) {
   --profile all|LIST     BENCH_ROOMS_PROFILE          run the product with --cpu-prof in these scenarios (e.g. 200@10); profiles go to
                                                       bench-results/profiles/, their top entries to the report (profiling costs CPU: the figures
                                                       of a profiled run are not comparable)
-  --heap-snapshot        BENCH_ROOMS_HEAP_SNAPSHOT=1  write a V8 heap snapshot of the product once every subscription is live (to
-                                                      bench-results/profiles/; its largest object kinds go to the report)
+  --heap-snapshot        BENCH_ROOMS_HEAP_SNAPSHOT=1  write V8 heap snapshots of the product before the sockets and once every subscription
+                                                      is live (to bench-results/profiles/); what the sockets added, by kind, goes to the
+                                                      report (snapshots cost memory and time: the figures of such a run are not comparable)
   --out FILE             BENCH_ROOMS_OUT              default bench-results/rooms.json
   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test: a fresh database is made on that server and dropped), REDIS_URL.`);
   process.exit(0);
@@ -343,8 +344,8 @@ function startWorker(): Worker {
   };
 }
 
-/** Has the product write a heap snapshot (it runs with --heapsnapshot-signal) and sums it up per socket. */
-async function snapshotHeap(pid: number, sockets: number): Promise<string> {
+/** Has the product write a heap snapshot (it runs with --heapsnapshot-signal); resolves with its file once written. */
+async function writeHeapSnapshot(pid: number): Promise<string> {
   const dir = path.join(root, 'bench-results', 'profiles');
   await mkdir(dir, { recursive: true });
   const before = new Set(readdirSync(dir));
@@ -352,21 +353,27 @@ async function snapshotHeap(pid: number, sockets: number): Promise<string> {
   const deadline = Date.now() + 300_000;
   for (;;) {
     const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
-    // The file is complete once its size stops changing.
+    // The file is complete once the product is idle again and its size stops changing.
     if (file) {
+      await settle(pid, 300_000);
       const size = () => statSync(path.join(dir, file)).size;
       let last = -1;
       while (size() !== last) {
         last = size();
         await sleep(2000);
       }
-      const summary = await summarizeHeapSnapshot(path.join(dir, file), 12);
-      printHeapSummary(summary, sockets);
-      return `${file}: ${Math.round(summary.totalBytes / sockets)} B of heap per socket`;
+      return path.join(dir, file);
     }
-    if (Date.now() > deadline) return 'no heap snapshot within 5 minutes';
+    if (Date.now() > deadline) throw new Error('no heap snapshot within 5 minutes');
     await sleep(1000);
   }
+}
+
+/** What the sockets added to the heap, by kind, per socket: the snapshot with them less the one before them. */
+async function heapPerSocket(before: string, after: string, sockets: number): Promise<string> {
+  const growth = heapGrowth(await summarizeHeapSnapshot(before), await summarizeHeapSnapshot(after));
+  printHeapSummary(growth, 20, sockets);
+  return `${Math.round(growth.totalBytes / sockets)} B of live heap objects per socket (${path.basename(after)} − ${path.basename(before)})`;
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
@@ -405,6 +412,7 @@ async function measure(scenario: Scenario, server: 'router' | 'ws') {
   try {
     if (!(await settle(target.pid, 30_000))) notes.push('the server was still busy 30 s after start-up');
     const rssBefore = rssBytes(target.pid);
+    const heapBefore = heapSnapshot && server === 'router' ? await writeHeapSnapshot(target.pid) : null;
     for (let i = 0; i < Math.min(workerCount, members.length); i++) workers.push(startWorker());
 
     // 1. Sockets: each worker opens its share, a limited number at a time.
@@ -463,7 +471,10 @@ async function measure(scenario: Scenario, server: 'router' | 'ws') {
     if (live < connected) notes.push(`only ${live} of ${connected} subscriptions were seen live after ${probeSeconds} s of probes`);
     if (!(await settle(target.pid, 30_000))) notes.push('the server was still busy 30 s after the probes');
     const rssAfter = rssBytes(target.pid);
-    if (heapSnapshot && server === 'router') notes.push(`heap: ${await snapshotHeap(target.pid, connected)}`);
+    if (heapBefore) {
+      notes.push(`heap: ${await heapPerSocket(heapBefore, await writeHeapSnapshot(target.pid), connected)}`);
+      notes.push('heap snapshots were taken: RSS and latency figures of this run are not comparable');
+    }
     console.log(
       `  ${server}: ${live} subscriptions live after ${probe} probe(s), ${probeSeconds} s; sending ${total} messages at ${scenario.rate}/s …`,
     );

@@ -1,7 +1,7 @@
 // The largest kinds of object in a V8 heap snapshot (`node --heapsnapshot-signal`, or
 // `v8.writeHeapSnapshot()`): self sizes summed by constructor (objects), by function (closures)
-// or by V8's own kind (strings, arrays, code …). Used by bench:rooms --heap-snapshot to say where
-// a socket's bytes go; also a command: `node scripts/heap-snapshot-summary.ts <file.heapsnapshot> [top] [per]`.
+// or by V8's own kind (strings, arrays, code …), and what one snapshot holds beyond another. Used
+// by bench:rooms --heap-snapshot to say where a socket's bytes go; also a command: `node scripts/heap-snapshot-summary.ts <file.heapsnapshot> [top] [per]`.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,11 +21,12 @@ export interface HeapEntry {
 export interface HeapSummary {
   file: string;
   totalBytes: number;
-  top: HeapEntry[];
+  /** Every kind, largest first. */
+  kinds: HeapEntry[];
 }
 
-/** Reads a `.heapsnapshot` (it must fit in one string: a few hundred MB) and sums it up; `top` kinds. */
-export async function summarizeHeapSnapshot(file: string, top = 20): Promise<HeapSummary> {
+/** Reads a `.heapsnapshot` (it must fit in one string: a few hundred MB) and sums it up by kind. */
+export async function summarizeHeapSnapshot(file: string): Promise<HeapSummary> {
   const snapshot = JSON.parse(await readFile(file, 'utf8')) as HeapSnapshot;
   const fields = snapshot.snapshot.meta.node_fields;
   const types = snapshot.snapshot.meta.node_types[0];
@@ -42,14 +43,29 @@ export async function summarizeHeapSnapshot(file: string, top = 20): Promise<Hea
     kinds.set(kind, entry);
     totalBytes += bytes;
   }
-  return { file, totalBytes, top: [...kinds.values()].sort((a, b) => b.bytes - a.bytes).slice(0, top) };
+  return { file, totalBytes, kinds: [...kinds.values()].sort((a, b) => b.bytes - a.bytes) };
 }
 
-/** Prints a summary; with `per` (e.g. the number of sockets), counts and bytes are also shown per one of them. */
-export function printHeapSummary(summary: HeapSummary, per?: number): void {
+/** What `after` holds beyond `before`, by kind, largest growth first: e.g. what N sockets added. */
+export function heapGrowth(before: HeapSummary, after: HeapSummary): HeapSummary {
+  const earlier = new Map(before.kinds.map((entry) => [entry.kind, entry]));
+  const kinds = after.kinds.map(({ kind, count, bytes }) => ({
+    kind,
+    count: count - (earlier.get(kind)?.count ?? 0),
+    bytes: bytes - (earlier.get(kind)?.bytes ?? 0),
+  }));
+  return {
+    file: `${path.basename(after.file)} − ${path.basename(before.file)}`,
+    totalBytes: after.totalBytes - before.totalBytes,
+    kinds: kinds.sort((a, b) => b.bytes - a.bytes),
+  };
+}
+
+/** Prints the `top` kinds of a summary; with `per` (e.g. the number of sockets), counts and bytes are also shown per one of them. */
+export function printHeapSummary(summary: HeapSummary, top = 20, per?: number): void {
   console.log(`${path.basename(summary.file)}: ${(summary.totalBytes / 2 ** 20).toFixed(1)} MiB of live heap objects`);
   console.table(
-    summary.top.map(({ kind, count, bytes }) => ({
+    summary.kinds.slice(0, top).map(({ kind, count, bytes }) => ({
       kind,
       count,
       MiB: +(bytes / 2 ** 20).toFixed(2),
@@ -61,5 +77,5 @@ export function printHeapSummary(summary: HeapSummary, per?: number): void {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [file, top, per] = process.argv.slice(2);
   if (!file) throw new Error('usage: node scripts/heap-snapshot-summary.ts <file.heapsnapshot> [top] [per]');
-  printHeapSummary(await summarizeHeapSnapshot(file, Number(top ?? 30)), per ? Number(per) : undefined);
+  printHeapSummary(await summarizeHeapSnapshot(file), Number(top ?? 30), per ? Number(per) : undefined);
 }
