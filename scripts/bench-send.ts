@@ -2,10 +2,13 @@
 // router, against, as the baseline in the same run, exactly the transaction a durable ordered send
 // needs (bump the conversation's seq, insert the row) from a plain `pg` pool, with the same callers
 // over the same conversations of the same database. The product runs as `npm start` runs it
-// (createProduct) on real PostgreSQL and Redis. Then it counts the PostgreSQL transactions one send
+// (createProduct) on real PostgreSQL and Redis, in this process; both kinds of callers run in a
+// process of their own (scripts/bench-send-callers.ts), so their client CPU is not the product's,
+// and the product's CPU per send is read here. Then it counts the PostgreSQL transactions one send
 // costs (pg_stat_database over sequential sends in one direct chat, everything the product does
 // meanwhile included). Prints the figures and writes them to bench-results/send.json.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +19,7 @@ import { createLogger, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys } from '@chirpchat/notifications';
 import { createProduct } from '@chirpchat/router';
 import { benchApi, type Person } from './bench-api.ts';
+import { sendDocument, type LoopResult, type SendCallersRequest } from './bench-send-callers.ts';
 import { benchDatabase } from './bench-database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,7 +51,6 @@ const product = await createProduct({
   host: '127.0.0.1',
 });
 const { gql, register } = benchApi(product.url);
-const raw = new pg.Pool({ connectionString: database.url, max: rawPoolSize });
 const stats = new pg.Pool({ connectionString: database.url, max: 1 });
 
 // Callers 2i and 2i+1 are the two people of conversation i, so two callers contend for each conversation's row lock.
@@ -65,86 +68,68 @@ for (let i = 0; i < conversations; i++) {
 }
 const callerConversation = (caller: number) => conversationOf[Math.floor(caller / 2) % conversations]!;
 
-const sendDocument = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id seq } }`;
-async function viaRouter(caller: number, n: number, label: string): Promise<void> {
-  await gql(
-    sendDocument,
-    { i: { conversationId: callerConversation(caller), clientId: `${label}-${n}`, text: `hello ${n}` } },
-    people[caller]!.token,
-  );
+// The callers run in a process of their own (see bench-send-callers.ts); this process is the product.
+const callersProcess = fork(path.join(root, 'scripts', 'bench-send-callers.ts'), [], {
+  execArgv: [],
+  env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS')),
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+process.on('exit', () => callersProcess.kill('SIGKILL'));
+let nextRequest = 0;
+const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+callersProcess.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+  const waiter = waiting.get(message.id);
+  waiting.delete(message.id);
+  if (message.error !== undefined) waiter?.reject(new Error(message.error));
+  else waiter?.resolve(message.result);
+});
+callersProcess.once('exit', (code) => {
+  for (const waiter of waiting.values()) waiter.reject(new Error(`the callers process exited with ${code}`));
+});
+type Command = SendCallersRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+/** Sends the callers process a command and waits (at most `timeoutMs`) for its answer. */
+function callersDo<T>(command: Command, timeoutMs = 60_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const id = nextRequest++;
+    const timer = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error(`the callers process did not answer ${command.cmd} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    waiting.set(id, {
+      resolve: (value) => (clearTimeout(timer), resolve(value as T)),
+      reject: (error) => (clearTimeout(timer), reject(error)),
+    });
+    callersProcess.send({ ...command, id });
+  });
 }
+await callersDo({
+  cmd: 'setup',
+  routerUrl: product.url,
+  databaseUrl: database.url,
+  rawPoolSize,
+  people,
+  conversationOf: people.map((_, caller) => callerConversation(caller)),
+});
 
-/** The durable ordered send and nothing else: one transaction that bumps the seq and inserts the row. */
-async function rawTransaction(caller: number, n: number, label: string): Promise<void> {
-  const client = await raw.connect();
-  try {
-    await client.query('begin');
-    const { rows } = await client.query<{ last_seq: number; last_message_at: Date }>(
-      `update chat.conversation set last_seq = last_seq + 1, last_message_at = clock_timestamp() where id = $1 returning last_seq, last_message_at`,
-      [callerConversation(caller)],
-    );
-    await client.query(
-      `insert into chat.message (id, conversation_id, seq, client_id, sender_id, text, created_at, mention_ids, media_ids)
-       values ($1, $2, $3, $4, $5, $6, $7, '{}', '{}')`,
-      [
-        randomUUID(),
-        callerConversation(caller),
-        rows[0]!.last_seq,
-        `${label}-${n}`,
-        people[caller]!.id,
-        `hello ${n}`,
-        rows[0]!.last_message_at,
-      ],
-    );
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** Runs `callers` closed loops of `operation` for `forSeconds` and times each call. */
-async function closedLoop(label: string, forSeconds: number, operation: (caller: number, n: number, label: string) => Promise<void>) {
-  const samples: number[] = [];
-  const deadline = performance.now() + forSeconds * 1000;
-  const started = performance.now();
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: callers }, async (_, caller) => {
-      for (let n = 0; performance.now() < deadline; n++) {
-        const begun = performance.now();
-        try {
-          await operation(caller, n, `${label}-${caller}`);
-          samples.push(performance.now() - begun);
-        } catch (error) {
-          if (errors++ === 0) console.error(label, error);
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => +(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN).toFixed(2);
-  return {
-    path: label,
-    callers,
-    seconds: +elapsed.toFixed(2),
-    operations: samples.length,
-    errors,
-    perSecond: +(samples.length / elapsed).toFixed(1),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    maxMs: at(1),
-  };
+/**
+ * One closed loop in the callers process, with what it cost this process (the product): CPU ms
+ * per operation, and the loop's span on CLOCK_MONOTONIC (µs, the clock of a --cpu-prof profile).
+ */
+async function closedLoop(path: 'raw' | 'send', label: string, forSeconds: number) {
+  const cpuBefore = process.cpuUsage();
+  const from = process.hrtime.bigint() / 1000n;
+  const result = await callersDo<LoopResult>({ cmd: 'loop', path, label, seconds: forSeconds }, (forSeconds + 60) * 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const to = process.hrtime.bigint() / 1000n;
+  const productCpuMsPerOperation = +((cpu.user + cpu.system) / 1000 / Math.max(1, result.operations)).toFixed(3);
+  return { ...result, productCpuMsPerOperation, monotonicUs: [Number(from), Number(to)] as [number, number] };
 }
 
 const run = randomBytes(3).toString('hex');
-await closedLoop(`warm-raw-${run}`, warmUpSeconds, rawTransaction);
-await closedLoop(`warm-send-${run}`, warmUpSeconds, viaRouter);
-const rawResult = await closedLoop(`raw-${run}`, seconds, rawTransaction);
-const sendResult = await closedLoop(`send-${run}`, seconds, viaRouter);
+await closedLoop('raw', `warm-raw-${run}`, warmUpSeconds);
+await closedLoop('send', `warm-send-${run}`, warmUpSeconds);
+const { monotonicUs: rawSpan, ...rawResult } = await closedLoop('raw', `raw-${run}`, seconds);
+const { monotonicUs: sendSpan, ...sendResult } = await closedLoop('send', `send-${run}`, seconds);
 const ratio = +(sendResult.perSecond / rawResult.perSecond).toFixed(3);
 
 /** Committed and rolled-back transactions of the database so far, once every backend has reported them. */
@@ -199,7 +184,8 @@ const gapFree = (
   )
 ).rows[0]!.ok;
 
-await raw.end();
+await callersDo({ cmd: 'close' });
+callersProcess.disconnect();
 await stats.end();
 await product.close();
 await rm(mediaDir, { recursive: true, force: true });
@@ -216,12 +202,15 @@ const transactions = {
 const report = {
   date: new Date().toISOString(),
   node: process.version,
-  note: `${callers} closed-loop callers over ${conversations} DIRECT conversations (two per conversation), ${seconds} s each after ${warmUpSeconds} s of warm-up; raw pool of ${rawPoolSize}`,
+  note: `${callers} closed-loop callers over ${conversations} DIRECT conversations (two per conversation), ${seconds} s each after ${warmUpSeconds} s of warm-up; raw pool of ${rawPoolSize}; the callers run in a process of their own, productCpuMsPerOperation is this (the product's) process`,
   results: [rawResult, sendResult],
+  /** Each measured loop's span on CLOCK_MONOTONIC, µs: the clock of a --cpu-prof profile's timestamps, to cut it to one phase. */
+  monotonicUs: { raw: rawSpan, send: sendSpan },
   ratio,
   seqGapFree: gapFree,
   transactions,
 };
+console.log(`callers: ${callers}, in a separate process (scripts/bench-send-callers.ts); the product runs in this one`);
 console.table(report.results);
 console.log(`sendMessage / raw transaction throughput: ${ratio}× (target ≥ 0.5×, p99 ≤ 50 ms); seq gap-free: ${gapFree}`);
 console.log(

@@ -48,6 +48,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
       'CLOUDINARY_URL',
       'CLOUDINARY_AUTH_TOKEN_KEY',
       'PUBLIC_URL',
+      'SUBGRAPH_TIMEOUT_SECONDS',
     ],
     env,
     { PORT: '4000' },
@@ -95,6 +96,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
       users: { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS },
       notifications: { pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST },
       media: { urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS, cloudinary },
+      router: { subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000 },
     },
     logger,
     release: async () => {

@@ -6,6 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import express from 'express';
 import { GraphQLError, specifiedRules } from 'graphql';
+import { Agent } from 'undici';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -60,6 +61,12 @@ export interface RouterOptions {
   live?: LiveLimits;
   /** How often each client socket is pinged; one that has not answered the previous ping by then is dropped. @default 12_000 */
   keepAliveMs?: number;
+  /**
+   * How long one call to a subgraph (a query's or mutation's fetch, over HTTP) may take before the
+   * client gets SERVICE_UNAVAILABLE for it (SUBGRAPH_TIMEOUT_SECONDS).
+   * @default 10_000
+   */
+  subgraphTimeoutMs?: number;
 }
 
 /** The router's server, with the subscriptions live on it. */
@@ -87,15 +94,20 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
 export async function createRouter(options: RouterOptions): Promise<RouterServer> {
   const { logger } = options;
   const verifyToken = await createTokenVerifier(options.jwtPublicKey);
+  // One pool of kept-alive connections per subgraph, shared by the gateway's and the subscriptions' data sources.
+  const subgraphHttp = { dispatcher: new Agent(), timeoutMs: options.subgraphTimeoutMs ?? 10_000, logger };
   const dataSources = Object.fromEntries(
-    Object.entries(options.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(url, options.routerSecret)]),
+    Object.entries(options.subgraphUrls).map(([name, url]) => [
+      name,
+      new SubgraphDataSource(name, url, options.routerSecret, subgraphHttp),
+    ]),
   );
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
-      const url = options.subgraphUrls[name];
-      if (!url) throw new Error(`The supergraph names subgraph "${name}" but no URL is configured for it`);
-      return new SubgraphDataSource(url, options.routerSecret);
+      const dataSource = dataSources[name];
+      if (!dataSource) throw new Error(`The supergraph names subgraph "${name}" but no URL is configured for it`);
+      return dataSource;
     },
     logger,
   });
@@ -217,6 +229,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       stopHeartbeat();
       await upstream.close();
+      await subgraphHttp.dispatcher.close();
       await presence.close();
     },
   };

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chatAs } from '../support/chat.js';
-import { registerUser, type TestUser } from '../support/graphql.js';
+import { errorCode, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 // The subgraphs of the stack run in this process and call each other with the global fetch (the
@@ -9,12 +9,17 @@ import { startStack, type Stack } from '../support/stack.js';
 let stack: Stack;
 let alice: TestUser;
 let bob: TestUser;
+let carol: TestUser;
 const calls: string[] = [];
 const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   stack = await startStack();
-  [alice, bob] = await Promise.all([registerUser(stack.url, 'alice'), registerUser(stack.url, 'bob')]);
+  [alice, bob, carol] = await Promise.all([
+    registerUser(stack.url, 'alice'),
+    registerUser(stack.url, 'bob'),
+    registerUser(stack.url, 'carol'),
+  ]);
   globalThis.fetch = (input, init) => {
     calls.push(new URL(input instanceof Request ? input.url : String(input)).origin);
     return realFetch(input, init);
@@ -48,5 +53,43 @@ describe('the send path', () => {
     expect(sent.mentions.map((user) => user.id)).toEqual([bob.id]);
     expect(callsTo(stack.usersUrl)).toBe(1);
     expect(callsTo(stack.mediaUrl)).toBe(0);
+  });
+
+  it('enqueues the "message sent" event with what the send locked in: seq, kind, title and recipients', async () => {
+    const chat = chatAs(stack, alice);
+    const conversationId = await chat.create('GROUP', [bob, carol], 'Climbing');
+    const sent = await chat.send(conversationId, 'rope at six');
+    const [job] = await stack.sql<{ data: unknown; retry_limit: number }>(
+      `select data, retry_limit from pgboss.job where name = 'message-sent' and id::text = $1`,
+      [sent.id],
+    );
+    expect(job?.data).toEqual({
+      messageId: sent.id,
+      conversationId,
+      conversationKind: 'GROUP',
+      conversationTitle: 'Climbing',
+      seq: 1,
+      senderId: alice.id,
+      text: 'rope at six',
+      recipientIds: expect.arrayContaining([bob.id, carol.id]),
+      mentionedUserIds: [],
+    });
+    expect((job?.data as { recipientIds: string[] }).recipientIds).toHaveLength(2);
+    // The queue's own defaults, as pg-boss fills them in.
+    expect(job?.retry_limit).toBe(8);
+  });
+
+  it('stores nothing and enqueues nothing for a plain MEMBER posting in a CHANNEL', async () => {
+    const conversationId = await chatAs(stack, alice).create('CHANNEL', [bob], 'News');
+    const refused = await chatAs(stack, bob).trySend(conversationId, 'may I?');
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect(refused.errors?.[0]?.message).toBe('Only owners and admins post in a channel.');
+    const [state] = await stack.sql<{ last_seq: number; jobs: number }>(
+      `select c.last_seq, (select count(*)::int from pgboss.job j where j.name = 'message-sent' and j.data->>'conversationId' = $1) as jobs
+         from chat.conversation c where c.id::text = $1`,
+      [conversationId],
+    );
+    expect(state).toEqual({ last_seq: 0, jobs: 0 });
+    expect((await chatAs(stack, alice).send(conversationId, 'only we post here')).seq).toBe(1);
   });
 });

@@ -137,6 +137,8 @@ export const configFields = {
   CHAT_URL: url(['http:', 'https:']),
   NOTIFICATIONS_URL: url(['http:', 'https:']),
   MEDIA_URL: url(['http:', 'https:']),
+  /** How long the router waits for a subgraph's answer before the client gets SERVICE_UNAVAILABLE, in seconds. */
+  SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
   /** Signs the local media store's upload and file URLs and its processing notifications. */
   MEDIA_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }),
   /** How long a signed media URL works, in seconds. */

@@ -11,6 +11,7 @@ export const ErrorCode = {
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   INVALID_FILE_TYPE: 'INVALID_FILE_TYPE',
   RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -68,6 +69,13 @@ export class FileTooLargeError extends AppError {
 export class InvalidFileTypeError extends AppError {
   constructor(message: string) {
     super(ErrorCode.INVALID_FILE_TYPE, message);
+  }
+}
+
+/** A part of the product did not answer (down, or too slow): the caller may try again later. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message);
   }
 }
 
