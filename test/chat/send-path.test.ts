@@ -4,7 +4,7 @@ import { errorCode, registerUser, type TestUser } from '../support/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 // The subgraphs of the stack run in this process and call each other with the global fetch (the
-// router's own calls go through @apollo/gateway's fetcher), so counting fetches by origin counts
+// router's own calls go through undici's request), so counting fetches by origin counts
 // the cross-subgraph requests an operation makes.
 let stack: Stack;
 let alice: TestUser;
