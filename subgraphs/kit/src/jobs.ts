@@ -129,55 +129,6 @@ export class JobQueue {
     return this.boss.send(queue.name, data, { ...options, db: transactionDb(em) });
   }
 
-  /**
-   * pg-boss's own statement for sending one job, to run as a data-modifying CTE of one of the
-   * caller's statements: the job then exists exactly when that statement's rows do, and a lone
-   * statement needs no transaction (one round trip instead of begin, statement, send, commit).
-   * pg-boss writes the statement itself (its columns, the queue's defaults and policy) through
-   * `send`'s `db` option, which here records it instead of running it.
-   * @param data what the job's data holds before the statement runs
-   * @param moreData an SQL query of one jsonb value, with no parameters, whose keys are added to
-   *   the job's data as the statement runs; it may read the caller's other CTEs. When it has no
-   *   row (or NULL), no job is inserted.
-   * @returns an `insert … returning "id"` and its parameters, in the `?` form of MikroORM's `execute`
-   * @throws when pg-boss's send is not one INSERT of the JSON array of jobs in `$1` (a queue
-   *   created with `notify: true` sends a WITH statement, which a CTE cannot hold); a test fails
-   *   first if a new pg-boss version writes it otherwise
-   */
-  async sendStatement<T extends object>(
-    queue: QueueDefinition<T>,
-    data: Partial<T>,
-    options: Omit<SendOptions, 'db'>,
-    moreData: string,
-  ): Promise<{ sql: string; params: unknown[] }> {
-    let sent: { text: string; values: unknown[] } | undefined;
-    const recorder: Db = {
-      executeSql: async (text, values = []) => {
-        sent = { text, values };
-        return { rows: [{ id: options.id ?? null }] };
-      },
-    };
-    await this.boss.send(queue.name, data, { ...options, db: recorder });
-    const jobs = typeof sent?.values[0] === 'string' ? (JSON.parse(sent.values[0]) as Array<{ data?: unknown }>) : null;
-    if (
-      !sent ||
-      !/^\s*insert\b/i.test(sent.text) ||
-      !/\$1(?!\d)/.test(sent.text) ||
-      /\$[2-9]|\?/.test(sent.text) ||
-      sent.values.length !== 1 ||
-      jobs?.length !== 1 ||
-      JSON.stringify(jobs[0]!.data) !== JSON.stringify(data)
-    ) {
-      throw new Error(`pg-boss's send to ${queue.name} is not one INSERT of the jobs in $1; see JobQueue.sendStatement`);
-    }
-    const withMoreData = `(jsonb_set(?::jsonb, '{0,data}', ?::jsonb || (${moreData})))::text`;
-    const uses = sent.text.match(/\$1(?!\d)/g)!.length;
-    return {
-      sql: sent.text.replace(/\$1(?!\d)/g, withMoreData),
-      params: Array.from({ length: uses }, () => [sent!.values[0], JSON.stringify(data)]).flat(),
-    };
-  }
-
   /** Like {@link enqueueInTransaction} for many jobs of one queue, in one statement. */
   async enqueueManyInTransaction<T extends object>(em: EntityManager, queue: QueueDefinition<T>, jobs: Array<JobInsert<T>>): Promise<void> {
     if (jobs.length > 0) await this.boss.insert(queue.name, jobs, { db: transactionDb(em) });

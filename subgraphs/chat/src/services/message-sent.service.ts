@@ -9,10 +9,10 @@ const PREVIEW_CHARACTERS = 140;
 const ATTACHMENT_PREVIEW = '📎 Attachment';
 
 /**
- * The durable "message sent" event that notifications consumes. It is enqueued by the statement
- * or the transaction that stores the message, so it exists exactly when the message does: a
- * failed send (a lost clientId race) leaves no event, and a crash after the commit cannot lose
- * one. The job id is the message id, so one message is never two events.
+ * The durable "message sent" event that notifications consumes. It is enqueued through the
+ * sending transaction, so it exists exactly when the message does: a rolled-back send (a lost
+ * clientId race) leaves no event, and a crash after the commit cannot lose one. The job id is
+ * the message id, so one message is never two events.
  */
 export class MessageSentService {
   constructor(private readonly jobs: JobQueue) {}
@@ -39,26 +39,6 @@ export class MessageSentService {
       mentionedUserIds: message.mentionIds,
     };
     await this.jobs.enqueueInTransaction(tx, messageSentQueue, event, { id: message.id });
-  }
-
-  /**
-   * The job insert for `message` as a CTE of the one statement that stores it, for a send that
-   * needs no transaction (see JobQueue.sendStatement). What that statement decides, the seq, the
-   * conversation's kind and title and the recipients (the members but the sender, as it read them),
-   * comes from its CTE `"bumped"` (columns `kind`, `title`, `last_seq`, `recipient_ids`); when
-   * that is empty (nothing stored), so is the job.
-   */
-  async enqueueStatement(message: Message): Promise<{ sql: string; params: unknown[] }> {
-    const known: Partial<MessageSentEvent> = {
-      messageId: message.id,
-      conversationId: message.conversationId,
-      senderId: message.senderId,
-      text: message.text === null ? ATTACHMENT_PREVIEW : preview(message.text),
-      mentionedUserIds: message.mentionIds,
-    };
-    const decided = `select jsonb_build_object('conversationKind', b."kind", 'conversationTitle', b."title", 'seq', b."last_seq",
-        'recipientIds', to_jsonb(b."recipient_ids")) from "bumped" b`;
-    return this.jobs.sendStatement(messageSentQueue, known, { id: message.id }, decided);
   }
 
   /** Call after the commit: notifications' workers fetch the new event now, not at their next poll. */

@@ -9,8 +9,8 @@ import {
   type Viewer,
 } from '@chirpchat/kit';
 import type { Conversation } from '../entities/conversation.entity.js';
-import { ConversationKind } from '../entities/conversation-kind.enum.js';
-import { MemberRole } from '../entities/member-role.enum.js';
+import type { ConversationKind } from '../entities/conversation-kind.enum.js';
+import type { MemberRole } from '../entities/member-role.enum.js';
 import { Message } from '../entities/message.entity.js';
 import type { SendMessageInput } from '../inputs/send-message.input.js';
 import type { MessageConnection } from '../types/message-connection.type.js';
@@ -43,15 +43,12 @@ interface Bumped {
   title: string | null;
   last_seq: number;
   last_message_at: Date;
+  role: MemberRole;
   recipient_ids: string[];
 }
 
-/** Every `kind:role` that may post (canPost), for the seq bump to check the rule itself. */
-const POSTING = Object.values(ConversationKind).flatMap((kind) =>
-  Object.values(MemberRole)
-    .filter((role) => canPost(kind, role))
-    .map((role) => `${kind}:${role}`),
-);
+/** Rolls a send's transaction back when the sender may not post (see MessageService.store). */
+class NotStored extends Error {}
 
 /** Which part of the history a page covers; see API.md, "Paging". */
 export interface PageRequest {
@@ -82,8 +79,7 @@ export class MessageService {
    * already attached to another is refused, so deleting one message never takes another
    * message's files with it. (A tombstone holds no ids; its files are queued for deletion.)
    *
-   * The durable "message sent" event for notifications is enqueued by the statement (or the
-   * transaction) that stores the message.
+   * The durable "message sent" event for notifications is enqueued in the same transaction.
    * Before the commit the users subgraph is asked only about `@words` and the media subgraph
    * only about `mediaIds`: both decide whether the send is refused. Nothing else crosses to
    * another subgraph on the way (the push's sender name is notifications' to look up).
@@ -104,7 +100,7 @@ export class MessageService {
     const conversationId = input.conversationId;
 
     let body: StoredBody = { text, mediaIds, replyToId: null, mentionIds: [] };
-    // A plain text asks nobody anything, so it is checked by the statement that stores it (see store).
+    // A plain text asks nobody anything, so it is checked by the transaction itself (see store).
     // Mentions, a reply or files need reads and calls first, and those only for a member who may post.
     const plain = mediaIds.length === 0 && input.replyToId == null && (text === null || mentionTokens(text).length === 0);
     if (!plain) {
@@ -144,12 +140,11 @@ export class MessageService {
   }
 
   /**
-   * Stores a send: bump the conversation's seq, insert the row, enqueue the "message sent" job,
-   * all or nothing. The bump is also the check: it joins the sender's membership and the rule of
-   * who may post (canPost), so a sender who may not post there bumps nothing. A plain text (no
-   * files) is one statement for all of it, which needs no transaction; files take a transaction
-   * of four, because the check that no other message holds them must come after the row lock
-   * (see requireUnattached).
+   * The one transaction of a send: bump the conversation's seq, insert the row, enqueue the
+   * "message sent" job. The bump is also the check: it joins the sender's membership, so a
+   * non-member bumps nothing, and a plain MEMBER of a CHANNEL rolls it back. A plain text (no
+   * files) takes one statement for all of it; files take three, because the check that no other
+   * message holds them must come after the row lock (see requireUnattached).
    * @returns the committed message, or null when the sender may not post there (nothing stored)
    * @throws the unique violation of (sender, clientId) when that clientId was already used
    */
@@ -161,41 +156,44 @@ export class MessageService {
     body: StoredBody,
   ): Promise<Message | null> {
     const stored = Object.assign(new Message(), { conversationId, clientId, senderId: viewer.id, ...body });
-    // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
-    const bump = `update "chat"."conversation" c set "last_seq" = c."last_seq" + 1, "last_message_at" = clock_timestamp()
-        from "chat"."member" m where c."id" = ? and m."conversation_id" = c."id" and m."user_id" = ?
-          and (c."kind" || ':' || m."role") = any(?::text[])
-        returning c."kind", c."title", c."last_seq", c."last_message_at",
-          array(select r."user_id" from "chat"."member" r where r."conversation_id" = c."id" and r."user_id" <> m."user_id"
-            order by r."joined_at", r."user_id") as "recipient_ids"`;
-    const bumpParams = [conversationId, viewer.id, em.getPlatform().marshallArray(POSTING)];
-    const placed = (bumped: Bumped) => Object.assign(stored, { seq: bumped.last_seq, createdAt: new Date(bumped.last_message_at) });
-
-    if (body.mediaIds.length === 0) {
-      const mentionIds = em.getPlatform().marshallArray([...body.mentionIds]);
-      const job = await this.sent.enqueueStatement(stored);
-      const [bumped] = await em.execute<Bumped[]>(
-        `with "bumped" as (${bump}),
-           "stored" as (insert into "chat"."message"
-               ("id", "conversation_id", "seq", "client_id", "sender_id", "text", "created_at", "reply_to_id", "mention_ids", "media_ids")
-             select ?, ?, b."last_seq", ?, ?, ?, b."last_message_at", ?, ?::text[], '{}' from "bumped" b returning 1),
-           "job" as (${job.sql})
-         select * from "bumped"`,
-        [...bumpParams, ...[stored.id, conversationId, clientId, viewer.id, body.text, body.replyToId, mentionIds], ...job.params],
-      );
-      return bumped ? placed(bumped) : null;
+    const platform = em.getPlatform();
+    const mentionIds = platform.marshallArray([...body.mentionIds]);
+    try {
+      return await em.transactional(async (tx) => {
+        // The row lock taken here queues concurrent senders, so seqs come out 1, 2, 3 … with no gaps.
+        const bump = `update "chat"."conversation" c set "last_seq" = c."last_seq" + 1, "last_message_at" = clock_timestamp()
+            from "chat"."member" m where c."id" = ? and m."conversation_id" = c."id" and m."user_id" = ?
+            returning c."kind", c."title", c."last_seq", c."last_message_at", m."role",
+              array(select r."user_id" from "chat"."member" r where r."conversation_id" = c."id" and r."user_id" <> m."user_id"
+                order by r."joined_at", r."user_id") as "recipient_ids"`;
+        let bumped: Bumped | undefined;
+        if (body.mediaIds.length === 0) {
+          [bumped] = await tx.execute<Bumped[]>(
+            `with "bumped" as (${bump}),
+               "stored" as (insert into "chat"."message"
+                   ("id", "conversation_id", "seq", "client_id", "sender_id", "text", "created_at", "reply_to_id", "mention_ids", "media_ids")
+                 select ?, ?, b."last_seq", ?, ?, ?, b."last_message_at", ?, ?::text[], '{}' from "bumped" b returning 1)
+             select * from "bumped"`,
+            [conversationId, viewer.id, stored.id, conversationId, clientId, viewer.id, body.text, body.replyToId, mentionIds],
+          );
+        } else {
+          [bumped] = await tx.execute<Bumped[]>(bump, [conversationId, viewer.id]);
+        }
+        if (!bumped || !canPost(bumped.kind, bumped.role)) throw new NotStored();
+        Object.assign(stored, { seq: bumped.last_seq, createdAt: new Date(bumped.last_message_at) });
+        if (body.mediaIds.length > 0) {
+          // Every message that can hold these files is in this conversation, so the row lock above also
+          // orders concurrent sends of the same file: the later one sees the earlier one's row here.
+          await this.requireUnattached(tx, body.mediaIds);
+          await tx.insert(stored);
+        }
+        await this.sent.enqueue(tx, { id: conversationId, kind: bumped.kind, title: bumped.title }, stored, bumped.recipient_ids);
+        return stored;
+      });
+    } catch (error) {
+      if (error instanceof NotStored) return null;
+      throw error;
     }
-    return em.transactional(async (tx) => {
-      const [bumped] = await tx.execute<Bumped[]>(bump, bumpParams);
-      if (!bumped) return null;
-      placed(bumped);
-      // Every message that can hold these files is in this conversation, so the row lock above also
-      // orders concurrent sends of the same file: the later one sees the earlier one's row here.
-      await this.requireUnattached(tx, body.mediaIds);
-      await tx.insert(stored);
-      await this.sent.enqueue(tx, { id: conversationId, kind: bumped.kind, title: bumped.title }, stored, bumped.recipient_ids);
-      return stored;
-    });
   }
 
   /**
