@@ -9,6 +9,9 @@ import { createClient, type Client } from 'graphql-ws';
 /** What a member subscribes to, through the router or the plain `ws` baseline alike. */
 export const roomsSubscription = 'subscription { messageAdded { id seq text sender { id displayName } } }';
 
+/** The document the members subscribe with: `roomsSubscription`, or another the parent passes (--document app). */
+const subscriptionQuery = process.env.BENCH_ROOMS_QUERY || roomsSubscription;
+
 /** The texts the sender sends: probes (to see that every subscription is live) and measured messages. */
 export const roomsText = {
   probe: (k: number) => `probe ${k}`,
@@ -148,7 +151,7 @@ function connectOne(url: string, token: string, timeoutMs: number): Promise<void
           clearTimeout(timer);
           members.push(member);
           member.dispose = member.client.subscribe<{ messageAdded: { seq: number; text: string | null } }>(
-            { query: roomsSubscription },
+            { query: subscriptionQuery },
             {
               next: ({ data, errors: graphqlErrors }) => {
                 if (graphqlErrors) noteError(JSON.stringify(graphqlErrors));

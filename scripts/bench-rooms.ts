@@ -22,12 +22,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse, print, visit, type FragmentDefinitionNode } from 'graphql';
 import pg from 'pg';
 import { createTokenSigner, freePort, generateSigningKeys } from '@chirpchat/kit';
 import { benchApi } from './bench-api.ts';
 import { benchDatabase } from './bench-database.ts';
 import type { ConnectResult, ResultsResult, RoomsWorkerRequest, StatusResult } from './bench-rooms-clients.ts';
-import { roomsText } from './bench-rooms-clients.ts';
+import { roomsSubscription, roomsText } from './bench-rooms-clients.ts';
 import { printProfileSummary, summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.ts';
 import { heapGrowth, printHeapSummary, summarizeHeapSnapshot } from './heap-snapshot-summary.ts';
 
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'string' },
     'heap-snapshot': { type: 'boolean' },
+    document: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean' },
   },
@@ -64,6 +66,9 @@ if (flags.help) {
   --heap-snapshot        BENCH_ROOMS_HEAP_SNAPSHOT=1  write V8 heap snapshots of the product before the sockets and once every subscription
                                                       is live (to bench-results/profiles/); what the sockets added, by kind, goes to the
                                                       report (snapshots cost memory and time: the figures of such a run are not comparable)
+  --document plain|app   BENCH_ROOMS_DOCUMENT         what the members subscribe to: plain = messageAdded { id seq text sender { id displayName } };
+                                                      app = the web app's own MessageAdded (web/src/graphql/operations), whose @viewer
+                                                      fields make it per viewer   default plain
   --out FILE             BENCH_ROOMS_OUT              default bench-results/rooms.json
   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test: a fresh database is made on that server and dropped), REDIS_URL.`);
   process.exit(0);
@@ -80,6 +85,11 @@ const heapSnapshot = flags['heap-snapshot'] === true || process.env.BENCH_ROOMS_
 const out = path.resolve(root, option(flags.out, 'BENCH_ROOMS_OUT', 'bench-results/rooms.json'));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 if (only && only !== 'router' && only !== 'ws') throw new Error(`--only must be router or ws, not ${only}`);
+const documentOption = option(flags.document, 'BENCH_ROOMS_DOCUMENT', 'plain');
+if (documentOption !== 'plain' && documentOption !== 'app') throw new Error(`--document must be plain or app, not ${documentOption}`);
+// The client processes inherit it (see bench-rooms-clients.ts); the plain ws baseline sends the plain event either way.
+if (documentOption === 'app') process.env.BENCH_ROOMS_QUERY = appMessageAdded();
+const subscriptionText = process.env.BENCH_ROOMS_QUERY || roomsSubscription;
 
 interface Scenario {
   label: string;
@@ -635,7 +645,7 @@ const report: Record<string, unknown> = {
     drainSeconds: drainMs / 1000,
     clientProcesses: workerCount,
     clockTicks,
-    subscription: 'subscription { messageAdded { id seq text sender { id displayName } } }',
+    subscription: subscriptionText,
     note:
       'product: router/dist/src/start-product.js in its own process (NODE_ENV=production, real PostgreSQL and Redis), started afresh for each ' +
       'scenario; members: rows in users/chat, one graphql-ws socket each in the client processes; the owner (no socket) sends at the rate; ' +
@@ -719,3 +729,32 @@ await writeFile(out, JSON.stringify(report, null, 2) + '\n');
 console.log(`wrote ${path.relative(root, out)}`);
 // On failure a scenario's timers may still be pending: do not wait for them.
 if (failure) process.exit(1);
+
+/** The web app's MessageAdded subscription with the fragments it uses, as the app sends it. */
+function appMessageAdded(): string {
+  const operations = path.join(root, 'web', 'src', 'graphql', 'operations');
+  const source = readdirSync(operations)
+    .filter((name) => name.endsWith('.graphql'))
+    .map((name) => readFileSync(path.join(operations, name), 'utf8'))
+    .join('\n');
+  const definitions = parse(source).definitions;
+  const fragments = new Map(
+    definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]),
+  );
+  const operation = definitions.find((d) => d.kind === 'OperationDefinition' && d.name?.value === 'MessageAdded');
+  if (!operation) throw new Error(`no MessageAdded subscription in ${operations}`);
+  const used = new Map<string, FragmentDefinitionNode>();
+  const collect = (node: Parameters<typeof visit>[0]) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const name = spread.name.value;
+        if (used.has(name)) return;
+        const fragment = fragments.get(name);
+        if (!fragment) throw new Error(`fragment ${name} is not defined in ${operations}`);
+        used.set(name, fragment);
+        collect(fragment);
+      },
+    });
+  collect(operation);
+  return [operation, ...used.values()].map((d) => print(d)).join('\n\n');
+}

@@ -9,10 +9,13 @@ import {
   AddMembersDocument,
   AddReactionViewDocument,
   CreateRoomDocument,
+  LeaveConversationDocument,
   RemoveMemberDocument,
   RoomMessagesDocument,
+  RoomMessagesLikeTheAppDocument,
   RoomMessagesPerViewerDocument,
   RoomUpdatesPerViewerDocument,
+  RoomUpdatesSharingDocument,
   SendMessageSeqDocument,
 } from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient, type Subscription, type TestUser } from '../support/graphql.js';
@@ -101,11 +104,11 @@ function connect(token: string): Client {
 }
 
 let sent = 0;
-async function send(conversationId: string, text: string) {
+async function send(conversationId: string, text: string, replyToId?: string) {
   const result = await graphql(
     stack.url,
     SendMessageSeqDocument,
-    { input: { conversationId, clientId: `c${++sent}`, text } },
+    { input: { conversationId, clientId: `c${++sent}`, text, ...(replyToId ? { replyToId } : {}) } },
     alice.accessToken,
   );
   expect(result.errors).toBeUndefined();
@@ -158,6 +161,48 @@ describe('a message in a room of 300 subscribers', () => {
     );
     expect(extra.filter(Boolean)).toEqual([]);
     await Promise.all(subscriptions.map((subscription) => subscription.close()));
+  }, 120_000);
+
+  it('costs as much in a room of 300 as of 30 with the web app’s selection too: its fields for each viewer are resolved once per group of viewers who see the same', async () => {
+    const small = await room('Thirty like the app', people.slice(0, SMALL));
+    const large = await room('Three hundred like the app', people);
+    // The sender listens too: with the sender's email selected, they are a group of their own.
+    const own = subscribe(connect(alice.accessToken), RoomMessagesLikeTheAppDocument);
+    const subscriptions = people.map((person) => subscribe(connect(person.token), RoomMessagesLikeTheAppDocument));
+    await Promise.all([alice.id, ...people.map((person) => person.id)].map((id) => stack.waitForSubscribers(id)));
+
+    const cost = async (conversationId: string, members: number) => {
+      const listening = [own, ...subscriptions.slice(0, members)];
+      const first = await send(conversationId, 'warm-up');
+      await everyoneGets(listening, first.id);
+      statements = 0;
+      requests.clear();
+      const message = await send(conversationId, `to ${members}`, first.id);
+      const events = await everyoneGets(listening, message.id);
+      return { statements, requests: Object.fromEntries(requests), events, first };
+    };
+    const inSmall = await cost(small, SMALL);
+    const inLarge = await cost(large, LARGE);
+
+    expect(inLarge.statements).toBe(inSmall.statements);
+    expect(inLarge.requests).toEqual(inSmall.requests);
+    // The send, then for each of the two groups (the sender, everyone else) two fetches from
+    // users (the sender, the reply's sender): the same for 300 as for 30, where per viewer it
+    // was two per subscriber.
+    expect(inLarge.requests).toEqual({ router: 1, chat: 1, users: 4 });
+    const sender = { id: alice.id, displayName: alice.displayName };
+    const expected = (email: string | null) => ({
+      hiddenForMe: false,
+      sender: { ...sender, email },
+      replyTo: { id: inLarge.first.id, text: 'warm-up', hiddenForMe: false, sender },
+      reactions: [],
+    });
+    const seen = inLarge.events.map(({ data }) => {
+      const { hiddenForMe, sender, replyTo, reactions } = data!.messageAdded;
+      return { hiddenForMe, sender, replyTo, reactions };
+    });
+    expect(seen).toEqual([expected(`${alice.username}@example.com`), ...people.map(() => expected(null))]);
+    await Promise.all([own, ...subscriptions].map((subscription) => subscription.close()));
   }, 120_000);
 
   it('stops a removed member’s events at once, on the shared stream', async () => {
@@ -214,5 +259,46 @@ describe('fields that depend on the viewer', () => {
       [{ emoji: '👍', count: 1, reactedByMe: false }],
     ]);
     await Promise.all([...added, ...updated].map((subscription) => subscription.close()));
+  });
+
+  it('are resolved for each viewer alone when a group cannot be told apart: a sender who left, still sharing a room with some members', async () => {
+    // People in no other room of this file (every one of `people` is in the room of 300).
+    const [bob, carol, dave, erin] = (await Promise.all(['bob', 'carol', 'dave', 'erin'].map((name) => registerUser(stack.url, name)))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const conversationId = await room('Left behind', [bob, carol, dave, erin]);
+    // Alice and Bob still share a room with Dave after he leaves; Carol and Erin do not.
+    await room('Elsewhere', [bob, dave]);
+    const sentByDave = await graphql(
+      stack.url,
+      SendMessageSeqDocument,
+      { input: { conversationId, clientId: randomUUID(), text: 'bye' } },
+      dave.accessToken,
+    );
+    const messageId = sentByDave.data!.sendMessage.id;
+    expect((await graphql(stack.url, LeaveConversationDocument, { c: conversationId }, dave.accessToken)).errors).toBeUndefined();
+
+    const viewers = [
+      { id: alice.id, token: alice.accessToken },
+      { id: bob.id, token: bob.accessToken },
+      { id: carol.id, token: carol.accessToken },
+      { id: erin.id, token: erin.accessToken },
+    ];
+    const updated = viewers.map((viewer) => subscribe(connect(viewer.token), RoomUpdatesSharingDocument));
+    await Promise.all(viewers.map((viewer) => stack.waitForSubscribers(viewer.id, 1, 'messageUpdated')));
+    expect((await graphql(stack.url, AddReactionViewDocument, { id: messageId, emoji: '👋' }, carol.accessToken)).errors).toBeUndefined();
+
+    const changes = await Promise.all(updated.map((subscription) => subscription.next()));
+    // Alice, Bob and Erin have not reacted, yet Erin must not get what Alice and Bob see of Dave.
+    expect(changes.map(({ data }) => [data!.messageUpdated.sender.sharesConversationWithMe, data!.messageUpdated.reactions])).toEqual([
+      [true, [{ emoji: '👋', reactedByMe: false }]],
+      [true, [{ emoji: '👋', reactedByMe: false }]],
+      [false, [{ emoji: '👋', reactedByMe: true }]],
+      [false, [{ emoji: '👋', reactedByMe: false }]],
+    ]);
+    await Promise.all(updated.map((subscription) => subscription.close()));
   });
 });

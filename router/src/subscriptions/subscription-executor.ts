@@ -4,12 +4,16 @@ import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@ap
 import {
   GraphQLError,
   print,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
+  getNamedType,
   getOperationAST,
+  isInterfaceType,
+  isObjectType,
   Kind,
   type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type SelectionSetNode,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLFormattedError,
@@ -30,8 +34,14 @@ interface PlannedSubscription {
   primary: FetchNode;
   /** Runs after each event: the primary fetch (answered from the event) and then `rest`. */
   perEvent: QueryPlan;
-  /** Whether the document selects a `@viewer` field anywhere: then each subscriber's events are resolved for them. */
-  perViewer: boolean;
+  /** Whether the root field itself is `@viewer` (e.g. `mediaProcessed`): then each subscriber has an operation of their own. */
+  viewerRoot: boolean;
+  /**
+   * The `@viewer` fields the document selects below the root field, as dot-separated field
+   * names from it. Any: the fan-out stream's events come in groups of viewers that see the same
+   * values (decided by the subgraph), and each group's rest of the plan runs as one of them.
+   */
+  viewerPaths: string[];
 }
 
 /**
@@ -96,6 +106,8 @@ interface EventResolution {
 interface Delivery {
   results: Channel<ExecutionResult>;
   subscriber: Subscriber;
+  /** The subscriber's own, for resolving the events of a group they are in (viewer-dependent documents only). */
+  context?: RouterContext;
   /** `{"id":"…","type":"next","payload":` for this subscription: a frame is this, the payload and `}`. */
   framePrefix: Buffer;
   /** Set once the subgraph is listening for it; ends its entry in the LiveRegistry. */
@@ -158,16 +170,17 @@ export class SubscriptionExecutor {
       return { errors: [asGraphQLError(error)] };
     }
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    return planned.perViewer
+    return planned.viewerRoot
       ? this.subscribeForViewer(args, planned, variables, context, subscriber)
       : this.subscribeShared(args, planned, variables, context, subscriber);
   }
 
   /**
-   * A subscription that selects no `@viewer` field: the subgraph checks access once (an
-   * `admission` operation as the viewer), then the client joins the one fan-out stream for its
-   * document and variables, whose events are resolved once and handed to the subscribers in
-   * each event's audience.
+   * A subscription whose root field does not depend on the viewer: the subgraph checks access
+   * once (an `admission` operation as the viewer), then the client joins the one fan-out stream
+   * for its document and variables, whose events are resolved once (once per group of viewers
+   * who see the same, when the document selects `@viewer` fields) and handed to the subscribers
+   * in each event's audience.
    */
   private subscribeShared(
     args: ExecutionArgs,
@@ -179,6 +192,7 @@ export class SubscriptionExecutor {
     const { primary } = planned;
     const primaryVariables = pick(variables, primary.variableUsages);
     const delivery = newDelivery(subscriber);
+    if (planned.viewerPaths.length > 0) delivery.context = context;
     let refusal: GraphQLError[] | null = null;
     let leave: (() => void) | null = null;
     let ended = false;
@@ -277,6 +291,7 @@ export class SubscriptionExecutor {
         authorization: null,
         mode: 'fanout',
         ready: true,
+        viewerPaths: planned.viewerPaths,
       },
       {
         next: (event) => {
@@ -306,9 +321,20 @@ export class SubscriptionExecutor {
       this.logger.warn({ subgraph: resolution.primary.serviceName }, 'fan-out event without an audience dropped');
       return;
     }
-    if (!audience.some((userId) => stream.viewers.has(userId))) return;
-    // Without the audience: it is for the router, not for the clients.
-    const result = await this.resolve({ data: event.data, ...(event.errors ? { errors: event.errors } : {}) }, resolution);
+    let viewer: RouterContext | undefined;
+    for (const userId of audience) {
+      const deliveries = stream.viewers.get(userId);
+      if (!deliveries) continue;
+      viewer = deliveries.values().next().value?.context ?? resolution.context;
+      break;
+    }
+    if (!viewer) return;
+    // Without the audience: it is for the router, not for the clients. For a group of viewers who
+    // see the same (the subgraph grouped them), the rest of the plan runs as one of them here.
+    const result = await this.resolve(
+      { data: event.data, ...(event.errors ? { errors: event.errors } : {}) },
+      viewer === resolution.context ? resolution : { ...resolution, context: viewer },
+    );
     // Serialised once: every subscriber's frame is the same bytes behind its own operation id.
     const payload = this.serialize(result);
     for (const userId of audience) {
@@ -479,7 +505,7 @@ export class SubscriptionExecutor {
       field: rootFieldName(args.document, operationName),
       primary,
       perEvent: { kind: 'QueryPlan', node },
-      perViewer: selectsViewerField(this.supergraphSchema, args.document),
+      ...viewerFields(this.supergraphSchema, args.document, operationName),
     };
     this.plans.set(key, planned);
     if (this.plans.size > this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
@@ -531,25 +557,58 @@ function upstreamErrors(error: unknown): GraphQLError[] {
   ];
 }
 
-/**
- * Whether any field the document selects is marked `@viewer` in the supergraph (see the kit's
- * ViewerDirective). Fragments count wherever they are defined: when in doubt, per viewer.
- */
-export function selectsViewerField(supergraphSchema: GraphQLSchema, document: DocumentNode): boolean {
-  const typeInfo = new TypeInfo(supergraphSchema);
-  let found = false;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field() {
-        const definition = typeInfo.getFieldDef();
-        if (definition?.astNode?.directives?.some((directive) => directive.name.value === 'viewer')) found = true;
-      },
-    }),
-  );
-  return found;
+/** Whether the supergraph marks the field `@viewer` (see the kit's ViewerDirective). */
+function isViewerField(field: GraphQLField<unknown, unknown> | undefined): boolean {
+  return field?.astNode?.directives?.some((directive) => directive.name.value === 'viewer') ?? false;
 }
 
+/**
+ * The `@viewer` fields the operation selects (see PlannedSubscription): whether its root field is
+ * one, and the paths of those below it. Fragments count wherever they are spread; a field of an
+ * interface counts when it is `@viewer` on any type that implements it. When in doubt, per viewer.
+ */
+export function viewerFields(
+  supergraphSchema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string,
+): { viewerRoot: boolean; viewerPaths: string[] } {
+  const operation = getOperationAST(document, operationName);
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let viewerRoot = false;
+  const paths = new Set<string>();
+  // `prefix` null: the operation's root, whose field is the subscription's own.
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, prefix: string | null, spread: Set<string>) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (name.startsWith('__') || !parent || !(isObjectType(parent) || isInterfaceType(parent))) continue;
+        const field = parent.getFields()[name];
+        const marked =
+          isViewerField(field) ||
+          (isInterfaceType(parent) && supergraphSchema.getPossibleTypes(parent).some((type) => isViewerField(type.getFields()[name])));
+        const path = prefix === null ? '' : `${prefix}${name}`;
+        if (marked) {
+          if (prefix === null) viewerRoot = true;
+          else paths.add(path);
+        }
+        if (selection.selectionSet && field)
+          walk(selection.selectionSet, getNamedType(field.type), prefix === null ? '' : `${path}.`, spread);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? supergraphSchema.getType(selection.typeCondition.name.value) : parent;
+        walk(selection.selectionSet, type ?? undefined, prefix, spread);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || spread.has(fragment.name.value)) continue;
+        const type = supergraphSchema.getType(fragment.typeCondition.name.value);
+        walk(fragment.selectionSet, type ?? undefined, prefix, new Set([...spread, fragment.name.value]));
+      }
+    }
+  };
+  if (operation) walk(operation.selectionSet, supergraphSchema.getSubscriptionType() ?? undefined, null, new Set());
+  return { viewerRoot, viewerPaths: [...paths].sort() };
+}
 function rootFieldName(document: DocumentNode, operationName: string | undefined): string {
   const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
   return selection?.kind === Kind.FIELD ? selection.name.value : 'subscription';

@@ -12,6 +12,8 @@ export interface UpstreamOperation {
   mode?: LiveMode;
   /** Ask for the first result `{ extensions: { ready: true } }` once the subgraph is listening. */
   ready?: boolean;
+  /** For a fan-out stream: the `@viewer` fields the client's document selects (see LiveExtensions in the kit). */
+  viewerPaths?: string[];
 }
 
 export interface UpstreamSink {
@@ -44,6 +46,7 @@ export class UpstreamPool {
           authorization: operation.authorization,
           mode: operation.mode ?? 'viewer',
           ready: operation.ready ?? false,
+          ...(operation.viewerPaths?.length ? { viewerPaths: operation.viewerPaths } : {}),
         } satisfies LiveExtensions,
       },
       sink,

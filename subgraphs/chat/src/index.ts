@@ -40,6 +40,7 @@ import { MentionService } from './services/mention.service.js';
 import { MessageChangeService } from './services/message-change.service.js';
 import { MessageDetailsService } from './services/message-details.service.js';
 import { MessageEventsService } from './services/message-events.service.js';
+import { ViewerGroupsService } from './services/viewer-groups.service.js';
 import { MessageSearchService } from './services/message-search.service.js';
 import { MessageSentService } from './services/message-sent.service.js';
 import { MessageService } from './services/message.service.js';
@@ -89,7 +90,7 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
     const mediaDeletion = new MediaDeletionService(jobs);
     const directory = new MemberDirectory(options.bus, orm.em, logger);
     const memberEvents = new MemberEventsService(options.bus, membership, directory, logger);
-    const events = new MessageEventsService(memberEvents, orm.em, logger);
+    const events = new MessageEventsService(memberEvents, orm.em, logger, new ViewerGroupsService(orm.em, directory));
     const conversations = new ConversationService(membership, users);
     const mentions = new MentionService(users);
     const messages = new MessageService(membership, events, mentions, new MessageSentService(jobs), media);

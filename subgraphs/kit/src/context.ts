@@ -20,7 +20,7 @@ export interface RequestContext {
    */
   service: string | null;
   /** How the router runs this subscription operation (see LiveMode); absent for queries and mutations. */
-  live?: { mode: LiveMode; ready: boolean };
+  live?: { mode: LiveMode; ready: boolean; viewerPaths?: readonly string[] };
 }
 
 const messages = {

@@ -85,7 +85,9 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
         const mode: LiveMode = live.mode === 'fanout' || live.mode === 'admission' ? live.mode : 'viewer';
         // A fan-out stream is the router's own: no viewer, and each event says who may see it.
         const context = mode === 'fanout' ? await contextFor(null, 'router') : await contextFor(live.authorization);
-        return { ...context, live: { mode, ready: live.ready === true } };
+        // From the router (it holds the router secret); anything not a string is kept as a path no grouping knows.
+        const viewerPaths = mode === 'fanout' && Array.isArray(live.viewerPaths) ? live.viewerPaths.map(String) : [];
+        return { ...context, live: { mode, ready: live.ready === true, viewerPaths } };
       },
       subscribe: subscribeLive,
       onNext: formatSubscriptionErrors(formatError),

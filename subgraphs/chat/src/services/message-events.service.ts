@@ -3,6 +3,7 @@ import {
   requireViewer,
   transformChannel,
   withAudience,
+  withViewerGrouping,
   type Channel,
   type EntityManager,
   type Logger,
@@ -11,6 +12,7 @@ import {
 import { HiddenMessage } from '../entities/hidden-message.entity.js';
 import { Message } from '../entities/message.entity.js';
 import type { MemberEventsService } from './member-events.service.js';
+import type { ViewerGroupsService } from './viewer-groups.service.js';
 
 /** What travels on the bus for a new message: JSON-safe, so Redis and the in-memory bus carry the same thing. */
 export interface MessageAddedEvent {
@@ -50,6 +52,7 @@ export class MessageEventsService {
     private readonly memberEvents: MemberEventsService,
     private readonly rootEm: EntityManager,
     private readonly logger: Logger,
+    private readonly viewerGroups: ViewerGroupsService,
   ) {}
 
   /** Tells every member, the sender's other devices included, about a committed message. */
@@ -62,8 +65,11 @@ export class MessageEventsService {
    * fan-out stream, every new message with its audience).
    * @throws UnauthenticatedError, NotFoundError or ForbiddenError before anything is subscribed
    */
-  subscribeAdded(context: RequestContext, conversationId: string | null): Promise<Channel<MessageAddedEvent>> {
-    return this.memberEvents.subscribe<MessageAddedEvent>(context, 'messageAdded', conversationId);
+  async subscribeAdded(context: RequestContext, conversationId: string | null): Promise<Channel<MessageAddedEvent>> {
+    const events = await this.memberEvents.subscribe<MessageAddedEvent>(context, 'messageAdded', conversationId);
+    if (!isFanout(context)) return events;
+    // Each event is this stream's own copy (MemberEventsService marks a copy with its audience).
+    return transformChannel(events, async (event) => withViewerGrouping(event, this.viewerGroups.grouping(event)));
   }
 
   /** Tells every member that a committed message changed (edit, delete for everyone, reactions). */
@@ -89,7 +95,7 @@ export class MessageEventsService {
           const hidden = await em.find(HiddenMessage, { messageId: event.id }, { fields: ['userId'] });
           const hiders = new Set(hidden.map((row) => row.userId));
           const audience = (await this.memberEvents.audience(event.conversationId)).filter((userId) => !hiders.has(userId));
-          return withAudience(message, audience);
+          return withViewerGrouping(withAudience(message, audience), this.viewerGroups.grouping(message));
         } catch (error) {
           this.logger.warn({ err: error, messageId: event.id }, 'messageUpdated event dropped: loading it failed');
           return undefined;
