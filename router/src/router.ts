@@ -7,7 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import express from 'express';
 import { GraphQLError, specifiedRules } from 'graphql';
 import { Agent } from 'undici';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -27,7 +27,7 @@ import { heartbeat } from './heartbeat.js';
 import { mediaProxy } from './media-proxy.js';
 import { operationLimitRules, type OperationLimits } from './limits.js';
 import { PresenceTracker } from './presence-tracker.js';
-import { DocumentCache } from './subscriptions/document-cache.js';
+import { DocumentCache, MAX_VALIDATION_ERRORS } from './subscriptions/document-cache.js';
 import { LiveRegistry } from './subscriptions/live-registry.js';
 import { SubscriptionExecutor, type LiveLimits, type Subscriber } from './subscriptions/subscription-executor.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
@@ -61,12 +61,24 @@ export interface RouterOptions {
   live?: LiveLimits;
   /** How often each client socket is pinged; one that has not answered the previous ping by then is dropped. @default 12_000 */
   keepAliveMs?: number;
+  /** Bounds on each client socket (see SocketLimits). */
+  sockets?: SocketLimits;
   /**
    * How long one call to a subgraph (a query's or mutation's fetch, over HTTP) may take before the
    * client gets SERVICE_UNAVAILABLE for it (SUBGRAPH_TIMEOUT_SECONDS).
    * @default 10_000
    */
   subgraphTimeoutMs?: number;
+}
+
+/** What one client WebSocket may do; past it the socket is closed, or the operation refused (see the README's "Limits"). */
+export interface SocketLimits {
+  /** The largest message a client may send; a larger one closes the socket with 1009 (Message Too Big). @default 64 KiB */
+  maxMessageBytes?: number;
+  /** Subscriptions running at once on one socket; one more is refused with BAD_USER_INPUT, the others go on. @default 32 */
+  maxSubscriptions?: number;
+  /** How long a socket may take to send `connection_init`; then it is closed with 4408. @default 3_000 */
+  initTimeoutMs?: number;
 }
 
 /** The router's server, with the subscriptions live on it. */
@@ -128,13 +140,21 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const maxSubscriptions = options.sockets?.maxSubscriptions ?? 32;
+  // `ws` closes a socket whose message is larger with 1009; its default would take 100 MiB.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.sockets?.maxMessageBytes ?? 64 * 1024 });
+
+  // Before graphql-ws's own listener: see quietProtocolErrors.
+  wsServer.on('connection', quietProtocolErrors(logger));
 
   const limitRules = operationLimitRules(options.limits);
-  const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...limitRules]);
+  const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...limitRules], {
+    hideSuggestions: options.production,
+  });
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema: subscriptions.apiSchema,
+      connectionInitWaitTimeout: options.sockets?.initTimeoutMs ?? 3000,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
@@ -159,7 +179,14 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
       },
       // Parsed and validated once per distinct document: graphql-ws then neither parses nor validates it again.
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // graphql-ws has entered this one already.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions)
+          return [
+            new GraphQLError(`At most ${maxSubscriptions} subscriptions may run on one socket: complete one first.`, {
+              extensions: { code: ErrorCode.BAD_USER_INPUT },
+            }),
+          ];
         const { document, errors } = documents.get(payload.query, payload.operationName);
         if (errors) return errors;
         return {
@@ -193,6 +220,8 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
     // No "did you mean …" field suggestions for strangers probing the schema.
     hideSchemaDetailsFromClientErrors: options.production,
     validationRules: limitRules,
+    // At most 100 errors for one document (graphql-js adds one saying it stopped), as over WebSocket.
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS - 1 },
     includeStacktraceInErrorResponses: !options.production,
     formatError,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets(wsCleanup)],
@@ -214,6 +243,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         '/graphql',
         express.json({ limit: '1mb' }),
         expressMiddleware(apollo, { context: async ({ req }) => ({ authorization: req.headers.authorization ?? null }) }),
+        requestBodyErrors,
       );
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -232,5 +262,41 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       await subgraphHttp.dispatcher.close();
       await presence.close();
     },
+  };
+}
+
+/**
+ * A body that express.json refuses (over 1 MB, not JSON, an unknown charset) gets a GraphQL error
+ * in JSON with a code and body-parser's status (413, 400, 415), not Express's HTML page.
+ */
+const requestBodyErrors: express.ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, next) => {
+  if (res.headersSent || typeof error?.type !== 'string' || typeof error.status !== 'number' || error.status >= 500) return next(error);
+  const message =
+    error.type === 'entity.too.large'
+      ? 'The request body is larger than 1 MB.'
+      : error.type === 'entity.parse.failed'
+        ? 'The request body is not valid JSON.'
+        : 'The request body could not be read: send JSON in UTF-8.';
+  res.status(error.status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+};
+
+/**
+ * `ws` closes a socket that breaks the protocol (a message over `maxPayload`: 1009; a bad frame:
+ * 1002) with the matching code, then emits `error` on it, which graphql-ws would log to the console
+ * as an internal error of ours for every such client. They are the client's: logged at debug.
+ * One function for every socket (its own `emit`), so a socket costs no closure for it.
+ */
+function quietProtocolErrors(logger: Logger): (socket: WebSocket) => void {
+  const emit = WebSocket.prototype.emit;
+  function emitQuietly(this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+    const error = args[0] as { code?: unknown; message?: string } | undefined;
+    if (event === 'error' && typeof error?.code === 'string' && error.code.startsWith('WS_ERR_')) {
+      logger.debug({ code: error.code, reason: error.message }, 'client socket closed: it broke the WebSocket protocol');
+      return true;
+    }
+    return emit.call(this, event, ...args);
+  }
+  return (socket) => {
+    socket.emit = emitQuietly;
   };
 }

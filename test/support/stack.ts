@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createLogger, freePort, generateSigningKeys } from '@chirpchat/kit';
 import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import type { MediaOptions } from '@chirpchat/media';
-import { createProduct, webDistPath, type LiveLimits } from '@chirpchat/router';
+import { createProduct, webDistPath, type LiveLimits, type SocketLimits } from '@chirpchat/router';
 import { waitUntil } from './async.js';
 import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
 
@@ -66,6 +66,10 @@ export interface StackOptions {
   presenceGraceMs?: number;
   /** How often the router pings each client socket (the router's option). */
   keepAliveMs?: number;
+  /** Bounds on each client socket (the router's option). */
+  sockets?: SocketLimits;
+  /** Run as in production: internal errors and schema details hidden. @default false */
+  production?: boolean;
   /** How long a `typing: true` lasts unless renewed (chat's option). */
   typingTtlMs?: number;
   /** Chat's clock for stories, so a test can move past their 24 hours. */
@@ -98,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     dataDir: mediaDir,
     mediaSecret: 'test-media-secret-'.padEnd(48, 'x'),
     logger: silent,
-    production: false,
+    production: options.production ?? false,
     host: '127.0.0.1',
     port: options.routerPort ?? 0,
     webApp: options.web ? webDistPath : undefined,
@@ -106,7 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
     notifications: options.notifications,
     media: { pollingIntervalSeconds: 1, ...options.media },
-    router: { presenceGraceMs: options.presenceGraceMs, live: options.live, keepAliveMs: options.keepAliveMs },
+    router: { presenceGraceMs: options.presenceGraceMs, live: options.live, keepAliveMs: options.keepAliveMs, sockets: options.sockets },
   }).catch(async (error: unknown) => {
     await database.drop();
     await rm(mediaDir, { recursive: true, force: true });
