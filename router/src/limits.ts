@@ -1,79 +1,59 @@
-import {
-  GraphQLError,
-  Kind,
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
-import { ErrorCode } from '@chirpchat/kit';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { ValidationRule } from 'graphql';
 
+/** What one operation may ask for, over HTTP and WebSocket alike (graphql-armor's protections). */
 export interface OperationLimits {
-  /** Deepest selection nesting an operation may have. @default 12 */
+  /** Deepest selection nesting, fragments spread in. @default 12 */
   maxDepth?: number;
-  /** Aliased fields an operation may have in all. @default 30 */
+  /** Aliased fields in the whole document. @default 30 */
   maxAliases?: number;
+  /** Directives in the whole document. @default 50 */
+  maxDirectives?: number;
+  /** Lexical tokens in the document's text, counted before it is parsed into a tree. @default 2000 */
+  maxTokens?: number;
+  /** graphql-armor's cost (objects 2, scalars 1, ×1.5 per level), fragments spread in. @default 5000 */
+  maxCost?: number;
+}
+
+/** The limits in force when an option is not given (see the README's "Limits"). */
+export const DEFAULT_LIMITS: Required<OperationLimits> = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxDirectives: 50,
+  maxTokens: 2000,
+  maxCost: 5000,
+};
+
+/** How the router applies the limits: Apollo Server's plugins and rules for HTTP, the same rules and token count for subscribe messages. */
+export interface OperationProtection {
+  /** Validation rules for Apollo Server and for subscribe documents (DocumentCache). */
+  validationRules: ValidationRule[];
+  /** Apollo Server plugins (the token count, which runs before parsing). */
+  plugins: ApolloServerPlugin[];
+  /** For graphql-js `parse(…, { maxTokens })` of subscribe documents. */
+  maxTokens: number;
 }
 
 /**
- * Validation rules that refuse operations too deep or with too many aliases before anything
- * is planned or fetched: cheap protection against queries built to be expensive.
+ * graphql-armor's protections with ChirpChat's limits: operations too deep, with too many
+ * aliases, directives or tokens, or too costly are refused with GRAPHQL_VALIDATION_FAILED before
+ * anything is planned or fetched. Field suggestions are left to Apollo Server's own setting
+ * (hidden in production), so they are not configured twice.
  */
-export function operationLimitRules(limits: OperationLimits = {}): ValidationRule[] {
-  const maxDepth = limits.maxDepth ?? 12;
-  const maxAliases = limits.maxAliases ?? 30;
-  return [(context) => depthAndAliasRule(context, maxDepth, maxAliases)];
+export function operationProtection(limits: OperationLimits = {}): OperationProtection {
+  const { maxDepth, maxAliases, maxDirectives, maxTokens, maxCost } = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+  const { plugins, validationRules } = new ApolloArmor({
+    blockFieldSuggestion: { enabled: false },
+    maxDepth: { n: maxDepth, flattenFragments: true },
+    maxAliases: { n: maxAliases },
+    maxDirectives: { n: maxDirectives },
+    maxTokens: { n: maxTokens },
+    costLimit: { maxCost, flattenFragments: true },
+  }).protect();
+  return { validationRules, plugins: plugins as ApolloServerPlugin[], maxTokens };
 }
 
-function depthAndAliasRule(context: ValidationContext, maxDepth: number, maxAliases: number): ASTVisitor {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of context.getDocument().definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  const measure = (selectionSet: SelectionSetNode, visited: Set<string>): { depth: number; aliases: number } => {
-    let depth = 0;
-    let aliases = 0;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases++;
-        const inner = selection.selectionSet ? measure(selection.selectionSet, visited) : { depth: 0, aliases: 0 };
-        depth = Math.max(depth, 1 + inner.depth);
-        aliases += inner.aliases;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const inner = measure(selection.selectionSet, visited);
-        depth = Math.max(depth, inner.depth);
-        aliases += inner.aliases;
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || visited.has(name)) continue; // unknown or cyclic: other rules report it
-        const inner = measure(fragment.selectionSet, new Set(visited).add(name));
-        depth = Math.max(depth, inner.depth);
-        aliases += inner.aliases;
-      }
-    }
-    return { depth, aliases };
-  };
-  return {
-    OperationDefinition(operation) {
-      const { depth, aliases } = measure(operation.selectionSet, new Set());
-      if (depth > maxDepth) {
-        context.reportError(
-          new GraphQLError(`This operation is ${depth} levels deep; the limit is ${maxDepth}.`, {
-            nodes: [operation],
-            extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
-          }),
-        );
-      }
-      if (aliases > maxAliases) {
-        context.reportError(
-          new GraphQLError(`This operation uses ${aliases} aliases; the limit is ${maxAliases}.`, {
-            nodes: [operation],
-            extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
-          }),
-        );
-      }
-    },
-  };
+function definedOnly(limits: OperationLimits): OperationLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }

@@ -25,7 +25,7 @@ import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
 import { heartbeat } from './heartbeat.js';
 import { mediaProxy } from './media-proxy.js';
-import { operationLimitRules, type OperationLimits } from './limits.js';
+import { operationProtection, type OperationLimits } from './limits.js';
 import { PresenceTracker } from './presence-tracker.js';
 import { DocumentCache, MAX_VALIDATION_ERRORS } from './subscriptions/document-cache.js';
 import { LiveRegistry } from './subscriptions/live-registry.js';
@@ -46,7 +46,7 @@ export interface RouterOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
-  /** Depth and alias limits for every operation, over HTTP and WebSocket. */
+  /** Depth, alias, directive, token and cost limits for every operation, over HTTP and WebSocket (graphql-armor). */
   limits?: OperationLimits;
   /** Adds routes (static web app, media paths) before the router's own. */
   extend?: (app: express.Express) => void;
@@ -147,9 +147,10 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   // Before graphql-ws's own listener: see quietProtocolErrors.
   wsServer.on('connection', quietProtocolErrors(logger));
 
-  const limitRules = operationLimitRules(options.limits);
-  const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...limitRules], {
+  const protection = operationProtection(options.limits);
+  const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...protection.validationRules], {
     hideSuggestions: options.production,
+    maxTokens: protection.maxTokens,
   });
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
@@ -219,12 +220,12 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
     stopOnTerminationSignals: false,
     // No "did you mean …" field suggestions for strangers probing the schema.
     hideSchemaDetailsFromClientErrors: options.production,
-    validationRules: limitRules,
+    validationRules: protection.validationRules,
     // At most 100 errors for one document (graphql-js adds one saying it stopped), as over WebSocket.
     validationOptions: { maxErrors: MAX_VALIDATION_ERRORS - 1 },
     includeStacktraceInErrorResponses: !options.production,
     formatError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets(wsCleanup)],
+    plugins: [...protection.plugins, ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets(wsCleanup)],
   });
 
   app.get('/health', healthHandler(options.subgraphUrls));

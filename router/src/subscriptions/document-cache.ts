@@ -21,6 +21,8 @@ export interface DocumentCacheOptions {
   hideSuggestions?: boolean;
   /** Texts kept; the least recently used are dropped past this. @default 500 */
   max?: number;
+  /** Lexical tokens a document may have; a longer one is refused while it is parsed. @default no limit */
+  maxTokens?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export class DocumentCache {
   private readonly documents = new Map<string, Prepared>();
   private readonly hideSuggestions: boolean;
   private readonly max: number;
+  private readonly maxTokens: number | undefined;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -40,6 +43,7 @@ export class DocumentCache {
   ) {
     this.hideSuggestions = options.hideSuggestions ?? false;
     this.max = options.max ?? 500;
+    this.maxTokens = options.maxTokens;
   }
 
   /** The document of `query`, or the errors that refuse it (syntax, validation, not a subscription). */
@@ -60,7 +64,7 @@ export class DocumentCache {
   private prepare(query: string): Prepared {
     let document: DocumentNode;
     try {
-      document = parse(query, { noLocation: true });
+      document = parse(query, { noLocation: true, ...(this.maxTokens ? { maxTokens: this.maxTokens } : {}) });
     } catch (error) {
       return { errors: [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')] };
     }
