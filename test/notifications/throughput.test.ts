@@ -7,8 +7,9 @@ const POLLING_SECONDS = 5;
 let f: NotificationsFixture;
 
 beforeAll(async () => {
-  // The fan-out waits 300 ms for push services; a push service may take 1.5 s.
-  f = await startNotificationsFixture({ pollingIntervalSeconds: POLLING_SECONDS, directBudgetMs: 300, pushTimeoutMs: 1500 });
+  // The fan-out waits 1.5 s for push services (the loopback one answers a burst of 80 well within
+  // that even while other test files load both cores); a push service may take 4 s.
+  f = await startNotificationsFixture({ pollingIntervalSeconds: POLLING_SECONDS, directBudgetMs: 1500, pushTimeoutMs: 4000 });
 });
 
 afterAll(async () => {
@@ -110,7 +111,7 @@ describe('a push service slower than the fan-out waits', () => {
   it('pushes once when the answer comes after the fan-out moved on: the late answer is recorded and its job sends nothing', async () => {
     const [alice, bob] = await Promise.all([f.user('alice'), f.user('bob')]);
     const bobDevice = await f.device(bob);
-    f.push.answer(bobDevice.id, { status: 201, delayMs: 800 });
+    f.push.answer(bobDevice.id, { status: 201, delayMs: 2500 });
     const conversationId = await f.conversation(alice, [bob]);
     const message = await f.send(alice, conversationId, 'slowly but surely');
 
@@ -128,7 +129,7 @@ describe('a push service slower than the fan-out waits', () => {
   it('sends again from the backing job when the late answer was a failure', async () => {
     const [alice, bob] = await Promise.all([f.user('alice'), f.user('bob')]);
     const bobDevice = await f.device(bob);
-    f.push.answer(bobDevice.id, { status: 503, delayMs: 800 });
+    f.push.answer(bobDevice.id, { status: 503, delayMs: 2500 });
     const conversationId = await f.conversation(alice, [bob]);
     const message = await f.send(alice, conversationId, 'second time lucky');
     await f.push.waitForDelivered(bobDevice.id, 1, 20_000);
