@@ -1,12 +1,22 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { request, type Dispatcher } from 'undici';
-import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER, ServiceUnavailableError, type Logger } from '@chirpchat/kit';
+import {
+  CLIENT_ADDRESS_HEADER,
+  CLIENT_AGENT_HEADER,
+  ROUTER_SECRET_HEADER,
+  SERVICE_CALLER_HEADER,
+  ServiceUnavailableError,
+  type ClientInfo,
+  type Logger,
+} from '@chirpchat/kit';
 
 /** What the router carries from the client to every subgraph call. */
 export interface RouterContext {
   authorization: string | null;
   /** The router on its own behalf (a live event resolved once for many subscribers): no person, only what every signed-in user may see. */
   service?: boolean;
+  /** The person's client (address, User-Agent), passed on for rate limits and the audit trail. */
+  client?: ClientInfo;
 }
 
 /** How the router's calls to the subgraphs go over HTTP; one for all of a router's data sources. */
@@ -36,6 +46,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     request.http?.headers.set(ROUTER_SECRET_HEADER, this.routerSecret);
     if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
     if (context?.service) request.http?.headers.set(SERVICE_CALLER_HEADER, 'router');
+    if (context?.client?.address) request.http?.headers.set(CLIENT_ADDRESS_HEADER, context.client.address);
+    if (context?.client?.userAgent) request.http?.headers.set(CLIENT_AGENT_HEADER, context.client.userAgent);
   }
 }
 

@@ -15,6 +15,7 @@ import { generateVapidKeys, type VapidDetails } from '@chirpchat/notifications';
 import { cloudinaryOptions } from '@chirpchat/media';
 import { repoRoot, webDistPath } from './paths.js';
 import type { ProductOptions } from './product.js';
+import { trustProxySetting } from './client-info.js';
 
 /** `npm start`'s configuration: the product's options, and what was started to provide them. */
 export interface ProductConfig {
@@ -49,6 +50,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
       'CLOUDINARY_AUTH_TOKEN_KEY',
       'PUBLIC_URL',
       'SUBGRAPH_TIMEOUT_SECONDS',
+      'TRUST_PROXY',
     ],
     env,
     { PORT: '4000' },
@@ -96,7 +98,7 @@ export async function productConfig(env: NodeJS.ProcessEnv = process.env): Promi
       users: { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS },
       notifications: { pushEndpointAllowlist: config.PUSH_ENDPOINT_ALLOWLIST },
       media: { urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS, cloudinary },
-      router: { subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000 },
+      router: { subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000, trustProxy: trustProxySetting(config.TRUST_PROXY) },
     },
     logger,
     release: async () => {

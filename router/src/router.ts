@@ -17,10 +17,12 @@ import {
   drainWebSockets,
   formatSubscriptionErrors,
   type Logger,
+  type ClientInfo,
   type RunningServer,
   type Viewer,
 } from '@chirpchat/kit';
 import { type PresenceStore } from '@chirpchat/kit/contracts';
+import { clientOfRequest, clientOfUpgrade } from './client-info.js';
 import { SubgraphDataSource, type RouterContext } from './data-sources.js';
 import { healthHandler } from './health.js';
 import { heartbeat } from './heartbeat.js';
@@ -61,6 +63,11 @@ export interface RouterOptions {
   live?: LiveLimits;
   /** How often each client socket is pinged; one that has not answered the previous ping by then is dropped. @default 12_000 */
   keepAliveMs?: number;
+  /**
+   * Which proxies to believe about the client's address (Express's `trust proxy`, from TRUST_PROXY):
+   * the address goes to the subgraphs for rate limits and the audit trail. @default false (the socket's peer)
+   */
+  trustProxy?: boolean | number | string[];
   /** Bounds on each client socket (see SocketLimits). */
   sockets?: SocketLimits;
   /**
@@ -97,6 +104,7 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
   expiryTimer?: NodeJS.Timeout;
   /** The socket's entry in the presence store. */
   connectionId?: string;
+  client?: ClientInfo;
 }
 
 /**
@@ -139,6 +147,8 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
 
   const app = express();
   app.disable('x-powered-by');
+  const trustProxy = options.trustProxy ?? false;
+  app.set('trust proxy', trustProxy);
   const httpServer = createServer(app);
   const maxSubscriptions = options.sockets?.maxSubscriptions ?? 32;
   // `ws` closes a socket whose message is larger with 1009; its default would take 100 MiB.
@@ -160,6 +170,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         const authorization = ctx.connectionParams?.authorization;
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
         if (!check.ok) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.client = clientOfUpgrade(ctx.extra.request, trustProxy);
         // Nothing needs the upgrade request after the handshake: do not keep its headers for the socket's life.
         (ctx.extra as { request?: unknown }).request = undefined;
         ctx.extra.viewer = check.viewer;
@@ -199,6 +210,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       },
       context: (ctx, operationId): LiveContext => ({
         authorization: ctx.extra.authorization ?? null,
+        client: ctx.extra.client,
         subscriber: ctx.extra.viewer ? { viewerId: ctx.extra.viewer.id, operationId, socket: ctx.extra.socket } : null,
       }),
       subscribe: (args) => {
@@ -243,7 +255,9 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       app.use(
         '/graphql',
         express.json({ limit: '1mb' }),
-        expressMiddleware(apollo, { context: async ({ req }) => ({ authorization: req.headers.authorization ?? null }) }),
+        expressMiddleware(apollo, {
+          context: async ({ req }) => ({ authorization: req.headers.authorization ?? null, client: clientOfRequest(req) }),
+        }),
         requestBodyErrors,
       );
       await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
 import { cloudinaryOrigins } from '@chirpchat/media';
 import { webAppRoutes } from './static.js';
+import { trustProxySetting } from './client-info.js';
 
 // `npm run start:router`: one router process in front of separately running subgraphs (see README, "Running services separately").
 await runMain(async () => {
@@ -21,6 +22,7 @@ await runMain(async () => {
       'NOTIFICATIONS_URL',
       'MEDIA_URL',
       'SUBGRAPH_TIMEOUT_SECONDS',
+      'TRUST_PROXY',
       'REDIS_URL',
       'REDIS_CLUSTER_NODES',
       'CLOUDINARY_URL',
@@ -40,6 +42,7 @@ await runMain(async () => {
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },
     routerSecret: config.ROUTER_SECRET,
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     presence,
     logger,

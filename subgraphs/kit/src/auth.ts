@@ -94,3 +94,17 @@ export const ROUTER_SECRET_HEADER = 'x-chirpchat-router-secret';
  * requests with the router secret get that far, and the router never sends it.
  */
 export const SERVICE_CALLER_HEADER = 'x-chirpchat-service';
+
+/**
+ * The headers with which the router tells a subgraph who the person's client is: its address (as
+ * the router judged it, see TRUST_PROXY) and its User-Agent. Subgraphs believe them only because
+ * nobody but the router can call them (router secret); rate limits and the audit trail use them.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-chirpchat-client-address';
+export const CLIENT_AGENT_HEADER = 'x-chirpchat-client-agent';
+
+/** The person's client as the router saw it; null where unknown (a live event, a subgraph's own call). */
+export interface ClientInfo {
+  address: string | null;
+  userAgent: string | null;
+}

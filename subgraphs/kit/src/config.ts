@@ -139,6 +139,17 @@ export const configFields = {
   MEDIA_URL: url(['http:', 'https:']),
   /** How long the router waits for a subgraph's answer before the client gets SERVICE_UNAVAILABLE, in seconds. */
   SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
+  /**
+   * Which proxies in front of the router to believe about the client's address (X-Forwarded-For),
+   * as Express's `trust proxy` takes it: unset or `false` (the socket's own address), `true`
+   * (every hop: only behind a proxy that overwrites the header), a number of hops, or a
+   * comma-separated list of addresses/CIDRs (`loopback`, `10.0.0.0/8`, …).
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'must be true, false, a number of hops, or a comma-separated list of addresses/CIDRs' })
+    .default('false'),
   /** Signs the local media store's upload and file URLs and its processing notifications. */
   MEDIA_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }),
   /** How long a signed media URL works, in seconds. */

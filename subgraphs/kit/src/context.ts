@@ -1,6 +1,6 @@
 import type { LiveMode } from './live.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Viewer, TokenCheck } from './auth.js';
+import type { ClientInfo, Viewer, TokenCheck } from './auth.js';
 import { UnauthenticatedError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -19,6 +19,8 @@ export interface RequestContext {
    * visible to every signed-in user may be answered to it.
    */
   service: string | null;
+  /** The person's client (address, User-Agent) as the router forwarded it. */
+  client: ClientInfo;
   /** How the router runs this subscription operation (see LiveMode); absent for queries and mutations. */
   live?: { mode: LiveMode; ready: boolean; viewerPaths?: readonly string[] };
 }

@@ -9,7 +9,15 @@ import type { ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'grap
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ROUTER_SECRET_HEADER, SERVICE_CALLER_HEADER, secretsEqual, type TokenVerifier } from './auth.js';
+import {
+  CLIENT_ADDRESS_HEADER,
+  CLIENT_AGENT_HEADER,
+  ROUTER_SECRET_HEADER,
+  SERVICE_CALLER_HEADER,
+  secretsEqual,
+  type ClientInfo,
+  type TokenVerifier,
+} from './auth.js';
 import type { RequestContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
@@ -62,7 +70,11 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
   httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  async function contextFor(authorization: string | undefined | null, service: string | null = null): Promise<RequestContext> {
+  async function contextFor(
+    authorization: string | undefined | null,
+    service: string | null = null,
+    client: ClientInfo = UNKNOWN_CLIENT,
+  ): Promise<RequestContext> {
     const check = await verifyToken(authorization);
     return {
       viewer: check.ok ? check.viewer : null,
@@ -71,6 +83,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
       logger,
       authorization: authorization ?? null,
       service,
+      client,
     };
   }
 
@@ -138,7 +151,11 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
         },
         express.json({ limit: '1mb' }),
         expressMiddleware(apollo, {
-          context: async ({ req }) => contextFor(req.headers.authorization, req.get(SERVICE_CALLER_HEADER) ?? null),
+          context: async ({ req }) =>
+            contextFor(req.headers.authorization, req.get(SERVICE_CALLER_HEADER) ?? null, {
+              address: req.get(CLIENT_ADDRESS_HEADER) ?? null,
+              userAgent: req.get(CLIENT_AGENT_HEADER) ?? null,
+            }),
         }),
       );
       await new Promise<void>((resolve, reject) => {
@@ -157,6 +174,8 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
     },
   };
 }
+
+const UNKNOWN_CLIENT: ClientInfo = Object.freeze({ address: null, userAgent: null });
 
 /** graphql-ws's `onNext` that formats errors as Apollo Server does over HTTP (`formatError`). */
 export function formatSubscriptionErrors(formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
