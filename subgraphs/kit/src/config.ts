@@ -148,7 +148,9 @@ export const configFields = {
   TRUST_PROXY: z
     .string()
     .trim()
-    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'must be true, false, a number of hops, or a comma-separated list of addresses/CIDRs' })
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, {
+      message: 'must be true, false, a number of hops, or a comma-separated list of addresses/CIDRs',
+    })
     .default('false'),
   /** Signs the local media store's upload and file URLs and its processing notifications. */
   MEDIA_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }),
