@@ -150,6 +150,7 @@ const product = await createProduct({
     kind: bus.kind,
     publish: (topic, payload) => bus.publish(topic, payload),
     close: () => bus.close(),
+    health: () => bus.health(),
     async subscribe<T>(topic: string) {
       const channel = await bus.subscribe<T>(topic);
       onBusSubscribe?.();

@@ -121,7 +121,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
   };
   try {
     const redis = { redisUrl: options.redisUrl, redisCluster: options.redisCluster };
-    const rawBus = createBus(redis);
+    const rawBus = createBus({ ...redis, logger: logger.child({ service: 'bus' }) });
     const bus = options.wrapBus ? options.wrapBus(rawBus) : rawBus;
     closers.push(() => bus.close());
     const presence = createPresenceStore(redis);

@@ -99,6 +99,10 @@ class ObservedBus implements Bus {
     return done.promise;
   }
 
+  health() {
+    return this.inner.health();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -51,7 +51,7 @@ describe('npm start on the embedded defaults', () => {
   it('answers /health', async () => {
     const response = await fetch(`${product.origin}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', liveDelivery: 'ok' });
   });
 
   it('serves the web app at the same URL', async () => {

@@ -201,6 +201,6 @@ describe('health', () => {
   it('reports ok when every subgraph answers', async () => {
     const response = await fetch(new URL('/health', stack.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', liveDelivery: 'ok' });
   });
 });

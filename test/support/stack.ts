@@ -51,6 +51,11 @@ export interface Stack {
   media: { stop(): Promise<void>; start(): Promise<void> };
   /** The notifications subgraph, which tests stop and start again (same port and database) to show nothing is lost. */
   notifications: { stop(): Promise<void>; start(): Promise<void> };
+  /** The chat and users subgraphs, which fault tests stop and start again (same port and database). */
+  chat: { stop(): Promise<void>; start(): Promise<void> };
+  users: { stop(): Promise<void>; start(): Promise<void> };
+  /** What the router was started with, for a test that starts a second router in front of the same subgraphs. */
+  subgraphUrls: Record<'users' | 'chat' | 'notifications' | 'media', string>;
   close(): Promise<void>;
 }
 
@@ -84,6 +89,8 @@ export interface StackOptions {
   routerPort?: number;
   /** Overrides for the media subgraph: Cloudinary, URL lifetimes, deletion retries. */
   media?: Partial<MediaOptions>;
+  /** A Redis of the test's own (one it stops to inject an outage). @default the shared test Redis */
+  redisUrl?: string;
 }
 
 /** The whole product in this process (createProduct, as `npm start` runs it) against a fresh database. */
@@ -95,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
   const product = await createProduct({
     databaseUrl: database.url,
-    redisUrl: await testRedisUrl(),
+    redisUrl: options.redisUrl ?? (await testRedisUrl()),
     keys,
     routerSecret,
     vapid: { ...generateVapidKeys(), subject: 'mailto:tests@example.com' },
@@ -119,6 +126,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { live } = product;
   const { users, chat, notifications, media } = product.subgraphs;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // A fault test terminates every connection to the database; an idle one of ours then just goes.
+  pool.on('error', () => undefined);
   return {
     url: product.url,
     origin: new URL(product.url).origin,
@@ -139,6 +148,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     usersUrl: users.url,
     routerSecret,
     media: { stop: () => media.stop(), start: () => media.start() },
+    chat: { stop: () => chat.stop(), start: () => chat.start() },
+    users: { stop: () => users.stop(), start: () => users.start() },
+    subgraphUrls: { users: users.url, chat: chat.url, notifications: notifications.url, media: media.url },
     async close() {
       await product.close();
       await pool.end();

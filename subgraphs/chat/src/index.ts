@@ -101,6 +101,7 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
     const stories = new StoryService(options.clock ?? (() => new Date()), media, mediaDeletion);
     const cleanup = new StoryCleanupService(stories, orm.em, { intervalMs: options.storyCleanupIntervalMs ?? 300_000, logger });
     return {
+      health: () => ({ bus: options.bus.health() }),
       provide: [
         membership,
         events,

@@ -15,7 +15,7 @@ void runSubgraphProcess({
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       usersUrl: config.USERS_URL,
       mediaUrl: config.MEDIA_URL,
-      bus: own(createBus(redisTarget(config))),
+      bus: own(createBus({ ...redisTarget(config), logger })),
       logger,
       production,
       host: config.HOST,

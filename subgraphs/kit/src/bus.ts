@@ -1,6 +1,7 @@
 import { PubSub } from 'graphql-subscriptions';
 import type { Cluster, Redis } from 'ioredis';
 import { Channel } from './channel.js';
+import type { Logger } from './logger.js';
 import { connectRedis, type RedisTarget } from './redis.js';
 
 /**
@@ -8,6 +9,10 @@ import { connectRedis, type RedisTarget } from './redis.js';
  * subscribed, or lost on a restart, is gone — clients catch up by `seq` (see DESIGN.md).
  */
 export interface Bus {
+  /**
+   * Resolves at once, whatever Redis does: the event goes into this instance's outbox, which is
+   * handed to Redis in order as soon as (and whenever) it is reachable. A send never waits for Redis.
+   */
   publish<T>(topic: string, payload: T): Promise<void>;
   /**
    * One channel with the messages of `topic` (or of each of several topics, each in its own
@@ -16,11 +21,27 @@ export interface Bus {
   subscribe<T>(topic: string | readonly string[]): Promise<Channel<T>>;
   close(): Promise<void>;
   readonly kind: 'redis' | 'memory';
+  /** Whether events published now reach the other instances' subscribers now (`/health` reports it). */
+  health(): BusHealth;
+}
+
+/**
+ * How live delivery stands. `degraded` while Redis is unreachable or events wait in the outbox
+ * longer than a moment: they are published once Redis is back, in order (up to the outbox's bound).
+ */
+export interface BusHealth {
+  liveDelivery: 'ok' | 'degraded';
+  /** Events published here and not yet handed to Redis. */
+  pending: number;
+  /** Events dropped since start because the outbox was full (their subscribers catch up by seq). */
+  dropped: number;
 }
 
 export interface BusOptions extends RedisTarget {
   /** Put before every topic to make the Redis channel name. @default 'chirpchat:' */
   prefix?: string;
+  /** Says when Redis goes away (events wait in the outbox) and when it is back. */
+  logger?: Logger;
 }
 
 /**
@@ -30,7 +51,7 @@ export interface BusOptions extends RedisTarget {
  */
 export function createBus(options: BusOptions): Bus {
   const prefix = options.prefix ?? 'chirpchat:';
-  return options.redisUrl || options.redisCluster ? new RedisBus(options, prefix) : memoryBus(prefix);
+  return options.redisUrl || options.redisCluster ? new RedisBus(options, prefix, options.logger) : memoryBus(prefix);
 }
 
 function memoryBus(prefix: string): Bus {
@@ -49,8 +70,18 @@ function memoryBus(prefix: string): Bus {
       return channel;
     },
     async close() {},
+    health: () => ({ liveDelivery: 'ok', pending: 0, dropped: 0 }),
   };
 }
+
+/** Events an instance keeps for Redis while it is unreachable; past it, the oldest are dropped. */
+export const OUTBOX_LIMIT = 20_000;
+/** Events handed to Redis in one go when draining the outbox (ioredis pipelines them on the connection). */
+const DRAIN_BATCH = 512;
+/** An event waiting this long for Redis makes live delivery `degraded` even while the connection looks up. */
+const STALE_PENDING_MS = 2000;
+/** After a failed publish, the outbox tries again this much later (or on the next `ready`). */
+const RETRY_MS = 250;
 
 /**
  * How often a cluster bus re-reads the slot map, so that a subscription follows its slot to a
@@ -88,10 +119,26 @@ class RedisBus implements Bus {
   private readonly topics = new Map<string, Topic>();
   private readonly clients: Array<Redis | Cluster>;
   private readonly commands: PubSubCommands;
+  /** The client that publishes: the outbox drains while it is `ready`. */
+  private readonly publisher: Redis | Cluster;
+  /** Events not yet handed to Redis, oldest first, each with when it was published. */
+  private readonly outbox: Array<{ channel: string; message: string; at: number }> = [];
+  /**
+   * Whether this process's own subscriptions are active in Redis (a single server's subscriber
+   * connection resubscribes on reconnect; the outbox waits for that, so that after an outage the
+   * events it kept reach this process's subscribers too). Always true on a cluster, whose one client does both.
+   */
+  private subscriberLive = true;
+  private draining = false;
+  private dropped = 0;
+  private closed = false;
+  /** Whether the current outage was already logged (ioredis reports every failed reconnect). */
+  private outageLogged = false;
 
   constructor(
     target: RedisTarget,
     private readonly prefix: string,
+    private readonly logger?: Logger,
   ) {
     // Commands wait while Redis is unreachable instead of failing after a few retries.
     const options = { maxRetriesPerRequest: null };
@@ -104,6 +151,7 @@ class RedisBus implements Bus {
       // connection ending, and on the periodic refresh, which ioredis leaves off unless asked.
       const cluster = connectRedis(target, options, { shardedSubscribers: true, slotsRefreshInterval: SLOTS_REFRESH_MS }) as Cluster;
       this.clients = [cluster];
+      this.publisher = cluster;
       this.listen(cluster, 'smessage');
       this.commands = {
         publish: (channel, message) => cluster.spublish(channel, message),
@@ -115,17 +163,96 @@ class RedisBus implements Bus {
       const publisher = connectRedis(target, options) as Redis;
       const subscriber = connectRedis(target, options) as Redis;
       this.clients = [publisher, subscriber];
+      this.publisher = publisher;
       this.listen(subscriber, 'message');
+      subscriber.on('close', () => {
+        this.subscriberLive = false;
+      });
+      // ioredis sends the resubscriptions as it becomes ready; a PING answered after them means they are active.
+      subscriber.on('ready', () => {
+        void subscriber.ping().then(
+          () => {
+            this.subscriberLive = true;
+            this.drain();
+          },
+          () => undefined,
+        );
+      });
       this.commands = {
         publish: (channel, message) => publisher.publish(channel, message),
         subscribe: (channel) => subscriber.subscribe(channel),
         unsubscribe: (channel) => subscriber.unsubscribe(channel),
       };
     }
+    this.publisher.on('ready', () => {
+      if (this.outageLogged)
+        this.logger?.info({ pending: this.outbox.length }, 'Redis is reachable again: live events flow, the outbox drains');
+      this.outageLogged = false;
+      this.drain();
+    });
+    for (const client of this.clients) {
+      client.on('error', (error: Error) => {
+        if (this.outageLogged || this.closed) return;
+        this.outageLogged = true;
+        this.logger?.warn(
+          { err: error },
+          'Redis is unreachable: sends go on, live events wait in the outbox until it is back (GET /health says degraded)',
+        );
+      });
+    }
   }
 
   async publish<T>(topic: string, payload: T): Promise<void> {
-    await this.commands.publish(this.prefix + topic, JSON.stringify(payload));
+    if (this.closed) return;
+    if (this.outbox.length >= OUTBOX_LIMIT) {
+      this.outbox.shift();
+      this.dropped += 1;
+    }
+    this.outbox.push({ channel: this.prefix + topic, message: JSON.stringify(payload), at: Date.now() });
+    this.drain();
+  }
+
+  health(): BusHealth {
+    const oldest = this.outbox[0];
+    const stale = oldest !== undefined && Date.now() - oldest.at > STALE_PENDING_MS;
+    const liveDelivery = this.connected() && !stale ? 'ok' : 'degraded';
+    return { liveDelivery, pending: this.outbox.length, dropped: this.dropped };
+  }
+
+  /**
+   * Hands the outbox to Redis in order while the publisher is ready, a batch at a time (sent
+   * without waiting for each reply, so ioredis pipelines them). Commands in flight when the
+   * connection drops are sent again by ioredis on reconnect, before anything later; a batch
+   * waits for them, so order holds. When the publisher is not ready, the outbox waits for its
+   * `ready` event.
+   */
+  private drain(): void {
+    if (this.draining || this.closed) return;
+    this.draining = true;
+    void (async () => {
+      try {
+        while (this.outbox.length > 0 && this.connected() && !this.closed) {
+          const batch = this.outbox.splice(0, DRAIN_BATCH);
+          const results = await Promise.allSettled(batch.map(({ channel, message }) => this.commands.publish(channel, message)));
+          const failed = batch.filter((_, index) => results[index]!.status === 'rejected');
+          if (failed.length > 0) {
+            // Not sent (the connection went between the check and the write, or Redis refused):
+            // first in line again, and tried again shortly or on the next `ready`.
+            this.outbox.unshift(...failed);
+            setTimeout(() => this.drain(), RETRY_MS).unref();
+            return;
+          }
+        }
+      } finally {
+        this.draining = false;
+      }
+      // Published while the last batch was in flight, with the publisher still ready.
+      if (this.outbox.length > 0 && this.connected() && !this.closed) this.drain();
+    })();
+  }
+
+  private connected(): boolean {
+    return this.publisher.status === 'ready' && this.subscriberLive;
   }
 
   async subscribe<T>(topic: string | readonly string[]): Promise<Channel<T>> {
@@ -161,6 +288,11 @@ class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // What is still in the outbox goes ahead of QUIT on the same connection, when it can.
+    if (this.publisher.status === 'ready') {
+      for (const { channel, message } of this.outbox.splice(0)) void this.commands.publish(channel, message).catch(() => undefined);
+    }
     await Promise.all(this.clients.map((client) => client.quit().catch(() => client.disconnect())));
   }
 

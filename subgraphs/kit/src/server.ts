@@ -45,6 +45,8 @@ export interface SubgraphServerOptions {
    * router forwards from its origin. Like `/graphql`, they answer only requests with the router secret.
    */
   routes?: (router: express.Router) => void;
+  /** What `GET /health` adds to its answer besides the database check. */
+  health?: () => Record<string, unknown>;
 }
 
 export interface RunningServer {
@@ -120,7 +122,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): RunningSer
   app.get('/health', async (_req, res) => {
     try {
       await orm.em.getConnection().execute('select 1');
-      res.json({ status: 'ok', service: options.name });
+      res.json({ status: 'ok', service: options.name, ...options.health?.() });
     } catch (error) {
       logger.warn({ err: error }, 'health check failed');
       res.status(503).json({ status: 'unavailable', service: options.name });

@@ -53,6 +53,8 @@ export interface SubgraphWiring {
   start?: () => Promise<void> | void;
   /** Stops that work; runs before the job queue and the ORM close. */
   stop?: () => Promise<void> | void;
+  /** What `GET /health` adds to its answer (chat and media: whether live delivery is degraded, from their bus). */
+  health?: () => Record<string, unknown>;
   /** Frees what the services hold (sockets, agents), after the job queue stopped and before the ORM closes; also when never started. */
   release?: () => Promise<void> | void;
 }
@@ -136,7 +138,7 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
         const queue = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
         jobs = queue;
         wiring = await definition.wire({ options, orm, jobs: queue, logger });
-        const { provide, routes, start, stop } = wiring;
+        const { provide, routes, start, stop, health } = wiring;
         const container = new SchemaContainer();
         for (const instance of provide) container.register(instance.constructor as never, instance);
         let started = false;
@@ -151,6 +153,7 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
           host: options.host,
           port: options.port,
           routes,
+          health,
           onClose: async () => {
             if (started) await stop?.();
             await release();

@@ -116,6 +116,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
     const deletion = new DeletionService(orm.em, jobs, fileQueue, stores, logger);
     const uploads = new LocalUploadService(orm.em, local, jobs, logger);
     return {
+      health: () => ({ bus: options.bus.health() }),
       provide: [
         lookup,
         events,

@@ -28,7 +28,7 @@ void runSubgraphProcess({
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       chatUrl: config.CHAT_URL,
-      bus: own(createBus(redisTarget(config))),
+      bus: own(createBus({ ...redisTarget(config), logger })),
       dataDir: config.DATA_DIR,
       localSecret: config.MEDIA_SECRET,
       urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,

@@ -111,6 +111,8 @@ class RedisPresenceStore implements PresenceStore {
     private readonly prefix: string,
   ) {
     const redis = connectRedis(target, { maxRetriesPerRequest: 3 });
+    // Each command that fails says so to its caller; the connection's own errors (every failed reconnect) need not.
+    redis.on('error', () => undefined);
     redis.defineCommand('presenceExtend', { numberOfKeys: 2, lua: EXTEND_SCRIPT });
     redis.defineCommand('presenceRead', { lua: READ_SCRIPT });
     this.redis = redis as (Redis | Cluster) & PresenceCommands;
