@@ -3,21 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBus, OUTBOX_LIMIT, type Bus } from '@chirpchat/kit';
 import { waitUntil } from '../support/async.js';
 import { redisServerUnavailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /** The bus's outbox: a publish never waits for Redis, and what waited goes out in order, within a bound. */
 describe.skipIf(redisServerUnavailable())('bus outbox while Redis is down', () => {
   let redis: RedisServer;
+  // The bus reaches Redis through this proxy, which the test cuts: Redis is gone for the bus only.
+  let link: TcpProxy;
   let publisher: Bus;
-  // A plain subscriber, which keeps everything it hears (a bus channel keeps at most 1,000 for a slow reader).
+  // A plain subscriber connected to Redis directly, so subscribed throughout the bus's outage; it
+  // keeps everything it hears (a bus channel keeps at most 1,000 for a slow reader).
   let listener: Redis;
   const heard: number[] = [];
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    publisher = createBus({ redisUrl: redis.url, prefix: 'outbox-test:' });
-    // It reconnects every 5 ms, the bus on ioredis's growing back-off (50 ms, 100 ms, …): after the
-    // outage it listens again well before the bus's outbox drains.
-    listener = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 5 });
+    link = await startTcpProxy(redis.port);
+    publisher = createBus({ redisUrl: `redis://127.0.0.1:${link.port}`, prefix: 'outbox-test:' });
+    listener = new Redis(redis.url, { maxRetriesPerRequest: null });
     listener.on('error', () => undefined);
     listener.on('message', (_channel: string, message: string) => heard.push((JSON.parse(message) as { n: number }).n));
     await listener.subscribe('outbox-test:numbers');
@@ -26,6 +29,7 @@ describe.skipIf(redisServerUnavailable())('bus outbox while Redis is down', () =
   afterAll(async () => {
     await publisher?.close();
     listener?.disconnect();
+    await link?.close();
     await redis?.close();
   });
 
@@ -35,7 +39,7 @@ describe.skipIf(redisServerUnavailable())('bus outbox while Redis is down', () =
     await waitUntil(() => heard.length === 1, { message: 'the first event did not arrive' });
     expect(publisher.health()).toEqual({ liveDelivery: 'ok', pending: 0, dropped: 0 });
 
-    await redis.stop();
+    await link.cut();
     await waitUntil(() => publisher.health().liveDelivery === 'degraded', { message: 'the bus did not notice Redis went' });
     const started = performance.now();
     const extra = 3;
@@ -44,7 +48,7 @@ describe.skipIf(redisServerUnavailable())('bus outbox while Redis is down', () =
     expect(performance.now() - started).toBeLessThan(5000);
     expect(publisher.health()).toEqual({ liveDelivery: 'degraded', pending: OUTBOX_LIMIT, dropped: extra });
 
-    await redis.start();
+    await link.restore();
     await waitUntil(() => heard.length === OUTBOX_LIMIT + 1, {
       timeoutMs: 15_000,
       message: `${heard.length - 1} of ${OUTBOX_LIMIT} kept events arrived`,
