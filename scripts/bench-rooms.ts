@@ -208,6 +208,8 @@ async function startProduct(scenario: Scenario | null, conversationId: string, o
         DATA_DIR: dataDir,
         JWT_PRIVATE_KEY: keys.privateKey,
         JWT_PUBLIC_KEY: keys.publicKey,
+        // Raw capacity: one sender posts far faster than the per-user limits allow.
+        RATE_LIMITS: 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { createBus, freePort, type Bus, type Logger, type RedisClusterConfig, type RunningServer } from '@chirpchat/kit';
+import {
+  createBus,
+  freePort,
+  RateLimits,
+  type Bus,
+  type Logger,
+  type RateLimitSettings,
+  type RedisClusterConfig,
+  type RunningServer,
+} from '@chirpchat/kit';
 import { createPresenceStore, type PresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createChat, type ChatOptions } from '@chirpchat/chat';
@@ -59,6 +68,14 @@ export interface ProductOptions {
    * @default the bus as it is
    */
   wrapBus?: (bus: Bus) => Bus;
+  /**
+   * Limits to change from the defaults (RATE_LIMITS; README, "Limits"), or `off`. They count in
+   * Redis when one is configured (shared by every instance), else in this process.
+   * @default the defaults
+   */
+  rateLimits?: RateLimitSettings | undefined;
+  /** Put before every rate-limit key in Redis (a test's product its own). @default 'chirpchat:limit:' */
+  rateLimitPrefix?: string;
   /** Overrides for the users subgraph, e.g. `accessTokenTtlSeconds` (@default 900) or `refreshTokenTtlDays` (@default 30). */
   users?: Partial<UsersOptions>;
   /** Overrides for the chat subgraph, e.g. `typingTtlMs`, `clock`. */
@@ -126,7 +143,15 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     closers.push(() => bus.close());
     const presence = createPresenceStore(redis);
     closers.push(() => presence.close());
+    const rateLimits = new RateLimits({
+      ...redis,
+      limits: options.rateLimits,
+      prefix: options.rateLimitPrefix,
+      logger: logger.child({ service: 'limits' }),
+    });
+    closers.push(() => rateLimits.close());
     const common = {
+      rateLimits,
       databaseUrl: options.databaseUrl,
       routerSecret: options.routerSecret,
       jwtPublicKey: options.keys.publicKey,
@@ -207,6 +232,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
       production: options.production,
       host: options.host,
       port: options.port,
+      rateLimits,
       // With Cloudinary, browsers upload to and load media from its hosts.
       extend: options.webApp ? webAppRoutes(options.webApp, routerLogger, cloudinary ? cloudinaryOrigins(cloudinary.url) : []) : undefined,
       ...options.router,

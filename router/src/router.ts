@@ -16,6 +16,8 @@ import {
   createErrorFormatter,
   drainWebSockets,
   formatSubscriptionErrors,
+  RateLimitedError,
+  RateLimits,
   type Logger,
   type ClientInfo,
   type RunningServer,
@@ -76,7 +78,20 @@ export interface RouterOptions {
    * @default 10_000
    */
   subgraphTimeoutMs?: number;
+  /**
+   * Where connections per user are counted (`socketConnect`, shared by every router when in
+   * Redis) and what `socketMessages` allows. Owned by the caller.
+   * @default the default limits, in this process
+   */
+  rateLimits?: RateLimits;
 }
+
+/**
+ * The close code of a socket refused or closed by a rate limit (too many connections for the user,
+ * too many messages on the socket); the reason says when to come back ("… retry in 5 s"). Not one
+ * of graphql-ws's fatal codes, so its client reconnects by itself (after its back-off).
+ */
+export const RATE_LIMITED_CLOSE_CODE = 4029;
 
 /** What one client WebSocket may do; past it the socket is closed, or the operation refused (see the README's "Limits"). */
 export interface SocketLimits {
@@ -86,6 +101,8 @@ export interface SocketLimits {
   maxSubscriptions?: number;
   /** How long a socket may take to send `connection_init`; then it is closed with 4408. @default 3_000 */
   initTimeoutMs?: number;
+  /** Sockets one user may hold open at once on this router; one more is closed with 4029. @default 16 */
+  maxSocketsPerUser?: number;
 }
 
 /** The router's server, with the subscriptions live on it. */
@@ -151,11 +168,16 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   app.set('trust proxy', trustProxy);
   const httpServer = createServer(app);
   const maxSubscriptions = options.sockets?.maxSubscriptions ?? 32;
+  const maxSocketsPerUser = options.sockets?.maxSocketsPerUser ?? 16;
+  const ownLimits = options.rateLimits ? null : new RateLimits({ logger });
+  const rateLimits = options.rateLimits ?? ownLimits!;
+  const socketsOfUser = new Map<string, number>();
   // `ws` closes a socket whose message is larger with 1009; its default would take 100 MiB.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.sockets?.maxMessageBytes ?? 64 * 1024 });
 
-  // Before graphql-ws's own listener: see quietProtocolErrors.
+  // Before graphql-ws's own listener: see quietProtocolErrors and countMessages.
   wsServer.on('connection', quietProtocolErrors(logger));
+  if (rateLimits.enabled) wsServer.on('connection', countMessages(rateLimits.table.socketMessages));
 
   const protection = operationProtection(options.limits);
   const documents = new DocumentCache(subscriptions.apiSchema, [...specifiedRules, ...protection.validationRules], {
@@ -170,6 +192,19 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         const authorization = ctx.connectionParams?.authorization;
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
         if (!check.ok) return false; // graphql-ws closes with 4403 Forbidden
+        const userId = check.viewer.id;
+        const held = socketsOfUser.get(userId) ?? 0;
+        try {
+          if (rateLimits.enabled && held >= maxSocketsPerUser)
+            throw new RateLimitedError(`At most ${maxSocketsPerUser} connections at once.`, 5);
+          await rateLimits.consume('socketConnect', userId);
+        } catch (error) {
+          if (!(error instanceof RateLimitedError)) throw error;
+          const retryAfter = (error.extensions as { retryAfterSeconds: number }).retryAfterSeconds;
+          ctx.extra.socket.close(RATE_LIMITED_CLOSE_CODE, `Rate limited: too many connections, retry in ${retryAfter} s`);
+          return false;
+        }
+        socketsOfUser.set(userId, held + 1);
         ctx.extra.client = clientOfUpgrade(ctx.extra.request, trustProxy);
         // Nothing needs the upgrade request after the handshake: do not keep its headers for the socket's life.
         (ctx.extra as { request?: unknown }).request = undefined;
@@ -180,14 +215,20 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'),
           Math.max(0, check.viewer.expiresAt.getTime() - Date.now()),
         );
-        const held = presence.connected(check.viewer.id);
-        ctx.extra.connectionId = held.connectionId;
+        const live = presence.connected(check.viewer.id);
+        ctx.extra.connectionId = live.connectionId;
         // Recorded before the acknowledgement, so a client that is connected is also ONLINE.
-        await held.recorded;
+        await live.recorded;
         return true;
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiryTimer);
+        const userId = ctx.extra.viewer?.id;
+        if (userId) {
+          const held = (socketsOfUser.get(userId) ?? 1) - 1;
+          if (held > 0) socketsOfUser.set(userId, held);
+          else socketsOfUser.delete(userId);
+        }
         if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
       },
       // Parsed and validated once per distinct document: graphql-ws then neither parses nor validates it again.
@@ -250,6 +291,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
     httpServer,
     live,
     async listen() {
+      await rateLimits.ready();
       await apollo.start();
       started = true;
       app.use(
@@ -276,7 +318,33 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       await upstream.close();
       await subgraphHttp.dispatcher.close();
       await presence.close();
+      await ownLimits?.close();
     },
+  };
+}
+
+/**
+ * Counts each socket's messages in fixed windows (`socketMessages`: subscribe, complete, ping, …)
+ * before graphql-ws reads them; past the limit the socket is closed with RATE_LIMITED_CLOSE_CODE
+ * and the rest of its messages are dropped. Two numbers on the socket, no timer.
+ */
+function countMessages(limit: { points: number; durationSeconds: number }): (socket: WebSocket) => void {
+  const windowMs = limit.durationSeconds * 1000;
+  return (socket) => {
+    let windowStart = Date.now();
+    let count = 0;
+    socket.on('message', () => {
+      const now = Date.now();
+      if (now - windowStart >= windowMs) {
+        windowStart = now;
+        count = 0;
+      }
+      count += 1;
+      if (count === limit.points + 1) {
+        const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+        socket.close(RATE_LIMITED_CLOSE_CODE, `Rate limited: too many messages, retry in ${retryAfter} s`);
+      }
+    });
   };
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, readConfig, redisTarget, runMain, stopOnSignals } from '@chirpchat/kit';
+import { ConfigError, createLogger, RateLimits, readConfig, redisTarget, runMain, stopOnSignals } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
@@ -26,6 +26,7 @@ await runMain(async () => {
       'REDIS_URL',
       'REDIS_CLUSTER_NODES',
       'CLOUDINARY_URL',
+      'RATE_LIMITS',
     ],
     process.env,
     { PORT: '4000' },
@@ -37,6 +38,7 @@ await runMain(async () => {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'router' });
   const presence = createPresenceStore(redis);
+  const rateLimits = new RateLimits({ ...redis, limits: config.RATE_LIMITS, logger });
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },
@@ -45,6 +47,7 @@ await runMain(async () => {
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     presence,
+    rateLimits,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,
@@ -57,5 +60,6 @@ await runMain(async () => {
     logger,
     () => router.close(),
     () => presence.close(),
+    () => rateLimits.close(),
   );
 });

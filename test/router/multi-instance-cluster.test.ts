@@ -10,7 +10,7 @@ import { createTestDatabase } from '../support/environment.js';
 import { CreateDirectConversationDocument, LiveMessagesDocument, SendMessageSeqDocument } from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
 import { redisClusterUnavailable, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
-import { routerSecret, startProcess, stopProcess, type ServiceProcess } from '../support/stack.js';
+import { routerSecret, startProcess, stopProcess, type ServiceProcess, testRateLimits } from '../support/stack.js';
 
 const unavailable = redisClusterUnavailable();
 if (unavailable) console.warn(`Skipping the multi-instance test on a Redis Cluster: ${unavailable}`);
@@ -35,6 +35,8 @@ describe.skipIf(unavailable)('two routers and two chat instances sharing a Redis
       ROUTER_SECRET: routerSecret,
       JWT_PUBLIC_KEY: keys.publicKey,
       JWT_PRIVATE_KEY: keys.privateKey,
+      // The processes read RATE_LIMITS as in production; raised, as every test client is on 127.0.0.1.
+      RATE_LIMITS: JSON.stringify(testRateLimits),
     };
     // The router is healthy once every subgraph is, so all of them run; media's port is known up front.
     const mediaPort = await freePort();

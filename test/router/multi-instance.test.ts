@@ -13,7 +13,7 @@ import {
   UserPresenceDocument,
 } from '../support/generated/graphql.js';
 import { graphql, registerUser, subscribe, wsClient } from '../support/graphql.js';
-import { routerSecret, startProcess, stopProcess, type ServiceProcess } from '../support/stack.js';
+import { routerSecret, startProcess, stopProcess, type ServiceProcess, testRateLimits } from '../support/stack.js';
 
 const redisUrl = await testRedisUrl();
 
@@ -35,6 +35,8 @@ describe.skipIf(!redisUrl)('two routers and two chat instances sharing Redis', (
       ROUTER_SECRET: routerSecret,
       JWT_PUBLIC_KEY: keys.publicKey,
       JWT_PRIVATE_KEY: keys.privateKey,
+      // The processes read RATE_LIMITS as in production; raised, as every test client is on 127.0.0.1.
+      RATE_LIMITS: JSON.stringify(testRateLimits),
     };
     // Chat and users ask media about files and media asks chat about members: media's port is known up front.
     const mediaPort = await freePort();

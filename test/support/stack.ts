@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createLogger, freePort, generateSigningKeys } from '@chirpchat/kit';
+import { createLogger, freePort, generateSigningKeys, type RateLimitSettings } from '@chirpchat/kit';
 import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notifications';
 import type { MediaOptions } from '@chirpchat/media';
 import { createProduct, webDistPath, type LiveLimits, type SocketLimits } from '@chirpchat/router';
@@ -45,6 +46,8 @@ export interface Stack {
   usersUrl: string;
   /** The secret subgraphs expect from the router. */
   routerSecret: string;
+  /** Where this stack's rate limits count in Redis, for a second router that must share them. */
+  rateLimitPrefix: string;
   /** Where the media subgraph's local store keeps files (`<mediaDir>/media/files/<id>/…`). */
   mediaDir: string;
   /** The media subgraph, which tests stop and start again (same port and database) to show jobs survive. */
@@ -91,7 +94,33 @@ export interface StackOptions {
   media?: Partial<MediaOptions>;
   /** A Redis of the test's own (one it stops to inject an outage). @default the shared test Redis */
   redisUrl?: string;
+  /**
+   * The rate limits (changes from the product's defaults). Tests that are not about limits get
+   * `testRateLimits`: every test client comes from 127.0.0.1 and scripts faster than a person.
+   * `{}` runs the product's defaults. Each stack counts under a Redis prefix of its own.
+   * @default testRateLimits
+   */
+  rateLimits?: RateLimitSettings;
 }
+
+/**
+ * The limits a stack runs with unless a test chooses: the product's limits raised far past what
+ * a test does from one address (registering dozens of users, sending in tight loops), so only the
+ * tests about limits meet them. The limits still count on every call.
+ */
+export const testRateLimits: RateLimitSettings = {
+  signInAccount: { points: 1000 },
+  signInAddress: { points: 10_000 },
+  register: { points: 10_000 },
+  send: { points: 10_000 },
+  sendConversation: { points: 10_000 },
+  upload: { points: 10_000 },
+  reaction: { points: 10_000 },
+  typing: { points: 10_000 },
+  search: { points: 10_000 },
+  socketConnect: { points: 10_000 },
+  socketMessages: { points: 100_000 },
+};
 
 /** The whole product in this process (createProduct, as `npm start` runs it) against a fresh database. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -100,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const keys = generateSigningKeys();
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'chirpchat-media-'));
+  const rateLimitPrefix = `test:${randomUUID()}:limit:`;
   const product = await createProduct({
     databaseUrl: database.url,
     redisUrl: options.redisUrl ?? (await testRedisUrl()),
@@ -113,6 +143,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     host: '127.0.0.1',
     port: options.routerPort ?? 0,
     webApp: options.web ? webDistPath : undefined,
+    rateLimits: options.rateLimits ?? testRateLimits,
+    rateLimitPrefix,
     users: { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900 },
     chat: { typingTtlMs: options.typingTtlMs, clock: options.clock, storyCleanupIntervalMs: options.storyCleanupIntervalMs },
     notifications: options.notifications,
@@ -147,6 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     chatUrl: chat.url,
     usersUrl: users.url,
     routerSecret,
+    rateLimitPrefix,
     media: { stop: () => media.stop(), start: () => media.start() },
     chat: { stop: () => chat.stop(), start: () => chat.start() },
     users: { stop: () => users.stop(), start: () => users.start() },

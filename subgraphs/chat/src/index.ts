@@ -81,7 +81,7 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
   resolvers: chatResolvers,
   references: chatReferences,
   jobs: () => ({ poolSize: 2, maintenance: false, queues: [messageSentQueue, mediaDeleteQueue] }),
-  wire({ options, orm, jobs, logger }) {
+  wire({ options, orm, jobs, logger, rateLimits }) {
     const users = new UsersPeer({ url: options.usersUrl, routerSecret: options.routerSecret });
     const media = new MediaDirectoryService(
       new MediaPeer(options.mediaUrl ? { url: options.mediaUrl, routerSecret: options.routerSecret } : null),
@@ -112,17 +112,17 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
         stories,
         new ConversationResolver(conversations, membership, messages),
         new MemberResolver(),
-        new MessageResolver(messages, membership),
+        new MessageResolver(messages, membership, rateLimits),
         new MessageSubscriptionResolver(),
         new MemberManagementResolver(new MemberManagementService(membership, users, directory)),
-        new MessageChangeResolver(changes, reactions),
+        new MessageChangeResolver(changes, reactions, rateLimits),
         new MessageDetailsResolver(new MessageDetailsService()),
-        new MessageSearchResolver(new MessageSearchService(membership)),
+        new MessageSearchResolver(new MessageSearchService(membership), rateLimits),
         new MessageUpdatedResolver(),
         new ConversationUnreadResolver(receipts),
         new MessageStatusResolver(receipts),
         new ReceiptResolver(receipts),
-        new TypingResolver(typing),
+        new TypingResolver(typing, rateLimits),
         new StoryResolver(stories),
         new UserResolver(new ContactService()),
       ],

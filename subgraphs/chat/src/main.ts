@@ -1,10 +1,19 @@
-import { createBus, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
+import { createBus, RateLimits, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { createChat } from './index.js';
 
 /** The chat subgraph as its own process: it needs the real PostgreSQL and Redis that the other instances share. */
 void runSubgraphProcess({
   name: 'chat',
-  variables: ['DATABASE_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'ROUTER_SECRET', 'JWT_PUBLIC_KEY', 'USERS_URL', 'MEDIA_URL'],
+  variables: [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'RATE_LIMITS',
+    'REDIS_CLUSTER_NODES',
+    'ROUTER_SECRET',
+    'JWT_PUBLIC_KEY',
+    'USERS_URL',
+    'MEDIA_URL',
+  ],
   defaults: { PORT: '4002', MEDIA_URL: 'http://127.0.0.1:4004/graphql' },
   // Without these, events and data would stay inside this process; `npm start` covers that case.
   required: { DATABASE_URL: 'messages', REDIS_URL: 'live events between instances' },
@@ -16,6 +25,7 @@ void runSubgraphProcess({
       usersUrl: config.USERS_URL,
       mediaUrl: config.MEDIA_URL,
       bus: own(createBus({ ...redisTarget(config), logger })),
+      rateLimits: own(new RateLimits({ ...redisTarget(config), limits: config.RATE_LIMITS, logger })),
       logger,
       production,
       host: config.HOST,

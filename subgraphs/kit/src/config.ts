@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRateLimits } from './rate-limits.js';
 
 /** A configuration value that is missing or wrong; the message names the variable. */
 export class ConfigError extends Error {
@@ -152,6 +153,21 @@ export const configFields = {
       message: 'must be true, false, a number of hops, or a comma-separated list of addresses/CIDRs',
     })
     .default('false'),
+  /**
+   * Rate limits to change from the defaults (README, "Limits"): JSON such as
+   * `{"send":{"points":10,"durationSeconds":1}}`, or `off`. Unset: the defaults.
+   */
+  RATE_LIMITS: z
+    .string()
+    .transform((value, context) => {
+      const parsed = parseRateLimits(value);
+      if (typeof parsed === 'string') {
+        context.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .optional(),
   /** Signs the local media store's upload and file URLs and its processing notifications. */
   MEDIA_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -base64 48`)' }),
   /** How long a signed media URL works, in seconds. */

@@ -9,6 +9,7 @@ import { openDatabase } from './database.js';
 import { buildFederatedSchema, type ReferenceResolvers } from './federation.js';
 import { JobQueue, type JobQueueOptions } from './jobs.js';
 import type { Logger } from './logger.js';
+import { RateLimits } from './rate-limits.js';
 import { createSubgraphServer, type RunningServer } from './server.js';
 
 /** What every subgraph is started with, whatever else it needs. */
@@ -26,6 +27,11 @@ export interface SubgraphOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /**
+   * The rate limits, owned by the caller (the product shares one, in Redis when configured).
+   * @default the default limits, counted in this process
+   */
+  rateLimits?: RateLimits;
 }
 
 /** What a subgraph's `wire` receives: its options and the infrastructure kit opened for it. */
@@ -37,6 +43,8 @@ export interface SubgraphInfrastructure<Options extends SubgraphOptions> {
   jobs: JobQueue;
   /** The subgraph's logger (`subgraph: <name>`). */
   logger: Logger;
+  /** Where the subgraph counts what callers do, to refuse floods (RATE_LIMITED). */
+  rateLimits: RateLimits;
 }
 
 /** The running parts of a subgraph that `wire` returns. */
@@ -128,16 +136,20 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
       });
       let jobs: JobQueue | null = null;
       let wiring: SubgraphWiring | null = null;
+      const ownLimits = options.rateLimits ? null : new RateLimits({ logger });
+      const rateLimits = options.rateLimits ?? ownLimits!;
       // In this order: running jobs finish while what they use (the wiring's resources, the ORM) is still open.
       const release = async () => {
         await jobs?.stop();
         await wiring?.release?.();
         await orm.close();
+        await ownLimits?.close();
       };
       try {
+        await rateLimits.ready();
         const queue = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
         jobs = queue;
-        wiring = await definition.wire({ options, orm, jobs: queue, logger });
+        wiring = await definition.wire({ options, orm, jobs: queue, logger, rateLimits });
         const { provide, routes, start, stop, health } = wiring;
         const container = new SchemaContainer();
         for (const instance of provide) container.register(instance.constructor as never, instance);

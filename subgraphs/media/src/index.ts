@@ -86,7 +86,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
     listen: true,
     queues: [mediaProcessQueue, mediaDeleteQueue, mediaDeleteFileQueue(options.deleteRetry), mediaMaintenanceQueue],
   }),
-  wire({ options, orm, jobs, logger }) {
+  wire({ options, orm, jobs, logger, rateLimits }) {
     const fileQueue = mediaDeleteFileQueue(options.deleteRetry);
     const local = new LocalStore({ root: path.join(options.dataDir, 'media'), secret: options.localSecret, now: options.now });
     const cloudinary = options.cloudinary
@@ -120,7 +120,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions>({
       provide: [
         lookup,
         events,
-        new UploadResolver(new UploadService(store, access)),
+        new UploadResolver(new UploadService(store, access), rateLimits),
         new MediaResolver(lookup),
         new MediaProcessedResolver(),
         new AttachmentsResolver(lookup),

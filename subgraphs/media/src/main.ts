@@ -1,4 +1,4 @@
-import { createBus, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
+import { createBus, RateLimits, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { cloudinaryOptions, createMedia } from './index.js';
 
 /** The media subgraph as its own process: it needs the real PostgreSQL (jobs) and Redis (mediaProcessed) the other services share. */
@@ -7,6 +7,7 @@ void runSubgraphProcess({
   variables: [
     'DATABASE_URL',
     'REDIS_URL',
+    'RATE_LIMITS',
     'REDIS_CLUSTER_NODES',
     'ROUTER_SECRET',
     'JWT_PUBLIC_KEY',
@@ -33,6 +34,7 @@ void runSubgraphProcess({
       localSecret: config.MEDIA_SECRET,
       urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
       cloudinary,
+      rateLimits: own(new RateLimits({ ...redisTarget(config), limits: config.RATE_LIMITS, logger })),
       logger,
       production,
       host: config.HOST,

@@ -45,7 +45,7 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
   resolvers: usersResolvers,
   references: usersReferences,
   jobs: () => ({ poolSize: 2, maintenance: false, queues: [mediaDeleteQueue] }),
-  async wire({ options, jobs, logger }) {
+  async wire({ options, jobs, logger, rateLimits }) {
     const sessions = new SessionService({
       signAccessToken: await createTokenSigner(options.jwtPrivateKey, options.accessTokenTtlSeconds),
       refreshTokenTtlDays: options.refreshTokenTtlDays,
@@ -58,8 +58,8 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
     return {
       provide: [
         users,
-        new AuthResolver(new AccountService(new PasswordService(), sessions), sessions),
-        new UserResolver(users, new ProfileService(media, jobs)),
+        new AuthResolver(new AccountService(new PasswordService(), sessions), sessions, rateLimits),
+        new UserResolver(users, new ProfileService(media, jobs), rateLimits),
         new PresenceResolver(new PresenceService(options.presence)),
       ],
     };

@@ -1,4 +1,4 @@
-import { redisTarget, runSubgraphProcess } from '@chirpchat/kit';
+import { RateLimits, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers } from './index.js';
 
@@ -8,6 +8,7 @@ void runSubgraphProcess({
   variables: [
     'DATABASE_URL',
     'REDIS_URL',
+    'RATE_LIMITS',
     'REDIS_CLUSTER_NODES',
     'ROUTER_SECRET',
     'JWT_PUBLIC_KEY',
@@ -29,6 +30,7 @@ void runSubgraphProcess({
       refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       presence: own(createPresenceStore(redisTarget(config))),
       mediaUrl: config.MEDIA_URL,
+      rateLimits: own(new RateLimits({ ...redisTarget(config), limits: config.RATE_LIMITS, logger })),
       logger,
       production,
       host: config.HOST,

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RateLimits, type RequestContext } from '@chirpchat/kit';
 import { Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Message } from '../entities/message.entity.js';
 import { DeleteMessageArgs } from '../inputs/delete-message.args.js';
@@ -13,6 +13,7 @@ export class MessageChangeResolver {
   constructor(
     private readonly changes: MessageChangeService,
     private readonly reactions: ReactionService,
+    private readonly limits: RateLimits,
   ) {}
 
   @Mutation((_returns) => Message, { description: 'The sender only; sets editedAt and reads the mentions again.' })
@@ -31,12 +32,19 @@ export class MessageChangeResolver {
   }
 
   @Mutation((_returns) => Message, { description: 'Exactly one emoji; adding the same one again changes nothing.' })
-  addReaction(@Ctx() context: RequestContext, @Args((_type) => ReactionArgs) { messageId, emoji }: ReactionArgs): Promise<Message> {
-    return this.reactions.add(context.em, requireViewer(context), messageId, emoji);
+  async addReaction(@Ctx() context: RequestContext, @Args((_type) => ReactionArgs) { messageId, emoji }: ReactionArgs): Promise<Message> {
+    const viewer = requireViewer(context);
+    await this.limits.consume('reaction', viewer.id);
+    return this.reactions.add(context.em, viewer, messageId, emoji);
   }
 
   @Mutation((_returns) => Message, { description: 'Removing a reaction that is not there changes nothing.' })
-  removeReaction(@Ctx() context: RequestContext, @Args((_type) => ReactionArgs) { messageId, emoji }: ReactionArgs): Promise<Message> {
-    return this.reactions.remove(context.em, requireViewer(context), messageId, emoji);
+  async removeReaction(
+    @Ctx() context: RequestContext,
+    @Args((_type) => ReactionArgs) { messageId, emoji }: ReactionArgs,
+  ): Promise<Message> {
+    const viewer = requireViewer(context);
+    await this.limits.consume('reaction', viewer.id);
+    return this.reactions.remove(context.em, viewer, messageId, emoji);
   }
 }

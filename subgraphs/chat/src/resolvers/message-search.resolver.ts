@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext } from '@chirpchat/kit';
+import { requireViewer, type RateLimits, type RequestContext } from '@chirpchat/kit';
 import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { Message } from '../entities/message.entity.js';
 import { SearchMessagesArgs } from '../inputs/search-messages.args.js';
@@ -7,13 +7,18 @@ import type { MessageSearchService } from '../services/message-search.service.js
 /** Full-text search over the viewer's conversations. */
 @Resolver()
 export class MessageSearchResolver {
-  constructor(private readonly search: MessageSearchService) {}
+  constructor(
+    private readonly search: MessageSearchService,
+    private readonly limits: RateLimits,
+  ) {}
 
   @Query((_returns) => [Message], { description: 'Best match first, then newest; only conversations the viewer is in.' })
-  searchMessages(
+  async searchMessages(
     @Ctx() context: RequestContext,
     @Args((_type) => SearchMessagesArgs) { query, conversationId, first }: SearchMessagesArgs,
   ): Promise<Message[]> {
-    return this.search.search(context.em, requireViewer(context), query, conversationId, first);
+    const viewer = requireViewer(context);
+    await this.limits.consume('search', viewer.id);
+    return this.search.search(context.em, viewer, query, conversationId, first);
   }
 }

@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
+import { requireViewer, type RateLimits, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Conversation } from '../entities/conversation.entity.js';
 import { Message } from '../entities/message.entity.js';
@@ -14,6 +14,7 @@ export class MessageResolver {
   constructor(
     private readonly messageService: MessageService,
     private readonly membership: MembershipService,
+    private readonly limits: RateLimits,
   ) {}
 
   @Query((_returns) => Message, { nullable: true })
@@ -30,8 +31,11 @@ export class MessageResolver {
   }
 
   @Mutation((_returns) => Message, { description: 'The same (sender, clientId) again returns the first message.' })
-  sendMessage(@Ctx() context: RequestContext, @Arg('input', (_type) => SendMessageInput) input: SendMessageInput): Promise<Message> {
-    return this.messageService.send(context.em, requireViewer(context), input, context.authorization);
+  async sendMessage(@Ctx() context: RequestContext, @Arg('input', (_type) => SendMessageInput) input: SendMessageInput): Promise<Message> {
+    const viewer = requireViewer(context);
+    // Before anything is read or stored: a refused send stores nothing, and its clientId can be sent again later.
+    await this.limits.consumeSend(viewer.id, input.conversationId);
+    return this.messageService.send(context.em, viewer, input, context.authorization);
   }
 
   @ViewerDependent()

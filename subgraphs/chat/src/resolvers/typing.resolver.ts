@@ -1,4 +1,4 @@
-import { type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
+import { type RateLimits, type RequestContext, requireViewer, SchemaContainer } from '@chirpchat/kit';
 import { Arg, Args, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { SetTypingArgs } from '../inputs/set-typing.args.js';
 import { TypingService, type TypingBusEvent } from '../services/typing.service.js';
@@ -7,13 +7,21 @@ import { TypingEvent } from '../types/typing-event.type.js';
 /** Typing indicators: nothing stored, only passed on to the other members. */
 @Resolver()
 export class TypingResolver {
-  constructor(private readonly typingService: TypingService) {}
+  constructor(
+    private readonly typingService: TypingService,
+    private readonly limits: RateLimits,
+  ) {}
 
   @Mutation((_returns) => Boolean, {
     description: 'Tells the other members the viewer is typing; repeat every few seconds while typing, or it expires by itself.',
   })
-  setTyping(@Ctx() context: RequestContext, @Args((_type) => SetTypingArgs) { conversationId, typing }: SetTypingArgs): Promise<boolean> {
-    return this.typingService.set(context.em, requireViewer(context), conversationId, typing);
+  async setTyping(
+    @Ctx() context: RequestContext,
+    @Args((_type) => SetTypingArgs) { conversationId, typing }: SetTypingArgs,
+  ): Promise<boolean> {
+    const viewer = requireViewer(context);
+    await this.limits.consume('typing', viewer.id);
+    return this.typingService.set(context.em, viewer, conversationId, typing);
   }
 
   @Subscription((_returns) => TypingEvent, {

@@ -1,4 +1,4 @@
-import type { RequestContext } from '@chirpchat/kit';
+import { UnauthenticatedError, type RateLimits, type RequestContext } from '@chirpchat/kit';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { LoginInput } from '../inputs/login.input.js';
 import { RegisterInput } from '../inputs/register.input.js';
@@ -13,16 +13,33 @@ export class AuthResolver {
   constructor(
     private readonly accounts: AccountService,
     private readonly sessions: SessionService,
+    private readonly limits: RateLimits,
   ) {}
 
+  /** At most `register` new accounts per client address (RATE_LIMITED past it, nothing stored). */
   @Mutation((_returns) => AuthPayload)
   async register(@Arg('input', (_type) => RegisterInput) input: RegisterInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
+    await this.limits.consume('register', context.client.address ?? 'unknown');
     return signedIn(context, await this.accounts.register(context.em, input));
   }
 
+  /**
+   * An account name in back-off, or an address with too many wrong passwords, is refused before
+   * its password is hashed; each wrong password lengthens the back-off (see RateLimits).
+   */
   @Mutation((_returns) => AuthPayload)
   async login(@Arg('input', (_type) => LoginInput) input: LoginInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
-    return signedIn(context, await this.accounts.login(context.em, input));
+    const account = input.login.trim().toLowerCase();
+    const { address } = context.client;
+    await this.limits.beforeSignIn(account, address);
+    try {
+      const payload = await this.accounts.login(context.em, input);
+      await this.limits.signInSucceeded(account);
+      return signedIn(context, payload);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) await this.limits.signInFailed(account, address);
+      throw error;
+    }
   }
 
   /** Rotates: the token given is spent; replaying a spent token signs its whole family out. */

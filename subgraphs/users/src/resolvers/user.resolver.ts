@@ -1,4 +1,4 @@
-import { requireViewer, type RequestContext, ViewerDependent } from '@chirpchat/kit';
+import { requireViewer, type RateLimits, type RequestContext, ViewerDependent } from '@chirpchat/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../entities/user.entity.js';
 import { SearchUsersArgs } from '../inputs/search-users.args.js';
@@ -13,6 +13,7 @@ export class UserResolver {
   constructor(
     private readonly users: UserService,
     private readonly profiles: ProfileService,
+    private readonly limits: RateLimits,
   ) {}
 
   /** The signed-in user, or null without a valid access token. */
@@ -27,9 +28,10 @@ export class UserResolver {
     return this.users.byId(context.em, id);
   }
 
+  /** Counts towards the viewer's `search` limit, with message searches. */
   @Query((_returns) => [User])
-  searchUsers(@Args((_type) => SearchUsersArgs) { query, first }: SearchUsersArgs, @Ctx() context: RequestContext): Promise<User[]> {
-    requireViewer(context);
+  async searchUsers(@Args((_type) => SearchUsersArgs) { query, first }: SearchUsersArgs, @Ctx() context: RequestContext): Promise<User[]> {
+    await this.limits.consume('search', requireViewer(context).id);
     return this.users.search(context.em, query, first);
   }
 
