@@ -10,6 +10,7 @@ import {
   createLogger,
   createTokenSigner,
   generateSigningKeys,
+  RateLimits,
   ROUTER_SECRET_HEADER,
   type Bus,
   type Channel,
@@ -17,7 +18,7 @@ import {
 } from '@chirpchat/kit';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { deferred, type Deferred } from '../support/async.js';
-import { createTestDatabase, testRedisUrl } from '../support/environment.js';
+import { createTestDatabase, testRateLimits, testRedisUrl } from '../support/environment.js';
 import { source, type Document, type VariablesArgument } from '../support/graphql.js';
 
 /** A GraphQL response as the tests read it. */
@@ -246,6 +247,7 @@ export async function startChatFixture(options: ChatFixtureOptions = {}): Promis
       mediaUrl: options.mediaUrl,
       bus,
       logger: createLogger({ level: 'silent' }),
+      rateLimits: new RateLimits({ limits: testRateLimits }),
       production: false,
       host: '127.0.0.1',
       port: 0,

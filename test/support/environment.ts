@@ -1,3 +1,4 @@
+import type { RateLimitSettings } from '@chirpchat/kit';
 import { createConnection } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -67,3 +68,22 @@ export async function testRedisUrl(): Promise<string | undefined> {
   if (ci) throw new Error(`CI=true but Redis does not answer at ${redisUrl}`);
   return undefined;
 }
+
+/**
+ * The limits a stack (and a subgraph fixture) runs with unless a test chooses: the product's limits raised far past what
+ * a test does from one address (registering dozens of users, sending in tight loops), so only the
+ * tests about limits meet them. The limits still count on every call.
+ */
+export const testRateLimits: RateLimitSettings = {
+  signInAccount: { points: 1000 },
+  signInAddress: { points: 10_000 },
+  register: { points: 10_000 },
+  send: { points: 10_000 },
+  sendConversation: { points: 10_000 },
+  upload: { points: 10_000 },
+  reaction: { points: 10_000 },
+  typing: { points: 10_000 },
+  search: { points: 10_000 },
+  socketConnect: { points: 10_000 },
+  socketMessages: { points: 100_000 },
+};

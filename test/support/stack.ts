@@ -10,7 +10,9 @@ import { generateVapidKeys, type NotificationsOptions } from '@chirpchat/notific
 import type { MediaOptions } from '@chirpchat/media';
 import { createProduct, webDistPath, type LiveLimits, type SocketLimits } from '@chirpchat/router';
 import { waitUntil } from './async.js';
-import { createTestDatabase, repoRoot, testRedisUrl } from './environment.js';
+import { createTestDatabase, repoRoot, testRateLimits, testRedisUrl } from './environment.js';
+
+export { testRateLimits };
 
 export interface Stack {
   /** The router's HTTP GraphQL endpoint. */
@@ -102,25 +104,6 @@ export interface StackOptions {
    */
   rateLimits?: RateLimitSettings;
 }
-
-/**
- * The limits a stack runs with unless a test chooses: the product's limits raised far past what
- * a test does from one address (registering dozens of users, sending in tight loops), so only the
- * tests about limits meet them. The limits still count on every call.
- */
-export const testRateLimits: RateLimitSettings = {
-  signInAccount: { points: 1000 },
-  signInAddress: { points: 10_000 },
-  register: { points: 10_000 },
-  send: { points: 10_000 },
-  sendConversation: { points: 10_000 },
-  upload: { points: 10_000 },
-  reaction: { points: 10_000 },
-  typing: { points: 10_000 },
-  search: { points: 10_000 },
-  socketConnect: { points: 10_000 },
-  socketMessages: { points: 100_000 },
-};
 
 /** The whole product in this process (createProduct, as `npm start` runs it) against a fresh database. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

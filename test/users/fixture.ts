@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { createLogger, generateSigningKeys, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
+import { createLogger, generateSigningKeys, RateLimits, ROUTER_SECRET_HEADER, type RunningServer } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
-import { createTestDatabase } from '../support/environment.js';
+import { createTestDatabase, testRateLimits } from '../support/environment.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { RegisterAccountDocument, type RegisterAccountMutation } from '../support/generated/users-subgraph.js';
 import { graphql, source, type Document, type GraphQLResponse } from '../support/graphql.js';
@@ -50,6 +50,7 @@ export async function startUsers(overrides: Partial<UsersOptions> = {}): Promise
       refreshTokenTtlDays: 30,
       // Nobody connects in these tests: everyone reads OFFLINE from a store of this process.
       presence: createPresenceStore(),
+      rateLimits: new RateLimits({ limits: testRateLimits }),
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       production: false,
       host: '127.0.0.1',

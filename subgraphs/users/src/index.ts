@@ -1,4 +1,4 @@
-import { createTokenSigner, defineSubgraph, type RunningServer, type SubgraphOptions } from '@chirpchat/kit';
+import { BoundedQueue, createTokenSigner, defineSubgraph, type RunningServer, type SubgraphOptions } from '@chirpchat/kit';
 import { mediaDeleteQueue, type PresenceStore } from '@chirpchat/kit/contracts';
 import type { GraphQLSchema } from 'graphql';
 import { migrations } from '../migrations/index.js';
@@ -32,6 +32,11 @@ export interface UsersOptions extends SubgraphOptions {
    * Without it, setting `avatarMediaId` is refused with BAD_USER_INPUT (clearing it still works).
    */
   mediaUrl?: string;
+  /**
+   * How many password hashes run at once and how many may wait (see PasswordService).
+   * @default half the cores at once, 32 waiting
+   */
+  passwordHashing?: { concurrency?: number; queue?: number };
 }
 
 /**
@@ -58,7 +63,14 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
     return {
       provide: [
         users,
-        new AuthResolver(new AccountService(new PasswordService(), sessions), sessions, rateLimits),
+        new AuthResolver(
+          new AccountService(
+            new PasswordService(new BoundedQueue(options.passwordHashing?.concurrency, options.passwordHashing?.queue)),
+            sessions,
+          ),
+          sessions,
+          rateLimits,
+        ),
         new UserResolver(users, new ProfileService(media, jobs), rateLimits),
         new PresenceResolver(new PresenceService(options.presence)),
       ],
