@@ -11,6 +11,7 @@ export type FailureCode =
   | 'FILE_TOO_LARGE'
   | 'INVALID_FILE_TYPE'
   | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'INTERNAL_SERVER_ERROR'
   | 'NETWORK';
@@ -20,6 +21,16 @@ export interface Failure {
   code: FailureCode;
   message: string;
   field?: string;
+  /** RATE_LIMITED: when the same request may go again. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Whether the same request may simply go again later: too fast (RATE_LIMITED, after its
+ * retryAfterSeconds), a part of the product down for a moment (SERVICE_UNAVAILABLE), or no network.
+ */
+export function isTransient(failure: Failure): boolean {
+  return failure.code === 'RATE_LIMITED' || failure.code === 'SERVICE_UNAVAILABLE' || failure.code === 'NETWORK';
 }
 
 const KNOWN_CODES = new Set<string>([
@@ -31,6 +42,7 @@ const KNOWN_CODES = new Set<string>([
   'FILE_TOO_LARGE',
   'INVALID_FILE_TYPE',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   'GRAPHQL_VALIDATION_FAILED',
   'INTERNAL_SERVER_ERROR',
 ]);
@@ -44,10 +56,12 @@ const UNREACHABLE: Failure = {
 export function fromGraphQLError(error: GraphQLFormattedError): Failure {
   const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   const field = error.extensions?.field;
+  const retryAfter = error.extensions?.retryAfterSeconds;
   return {
     code: KNOWN_CODES.has(code) ? (code as FailureCode) : 'INTERNAL_SERVER_ERROR',
     message: error.message,
     ...(typeof field === 'string' ? { field } : {}),
+    ...(typeof retryAfter === 'number' && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
   };
 }
 

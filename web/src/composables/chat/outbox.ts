@@ -15,6 +15,11 @@ export interface OutgoingMessage {
    */
   state: 'waiting' | 'sending' | 'failed';
   error: string | null;
+  /**
+   * While `sending` after a transient refusal: what the row says until it goes again by itself,
+   * e.g. "Slow down — sending again in 3 s".
+   */
+  notice: string | null;
   /** The message this one answers, as the reply shows it. */
   replyTo: QuotedMessage | null;
   /** Files already uploaded, sent by id; shown from the sender's own copies until the server's arrive. */

@@ -1,6 +1,6 @@
 import { useApolloClient, useQuery } from '@vue/apollo-composable';
 import { computed, onScopeDispose, ref, watch, type Ref } from 'vue';
-import { toFailure } from '../../graphql/errors';
+import { isTransient, toFailure, type Failure } from '../../graphql/errors';
 import {
   ConversationMembersDocument,
   ConversationMessagesDocument,
@@ -39,6 +39,8 @@ export interface TimelineItem {
   createdAt: string;
   state: 'sent' | 'sending' | 'failed';
   error: string | null;
+  /** Ours, sending again by itself after a refusal that passes (too fast, a moment's outage). */
+  notice: string | null;
   edited: boolean;
   deleted: boolean;
   /** For our own messages: whether every other member has it, and has read it. */
@@ -53,6 +55,9 @@ export interface TimelineItem {
 
 /** What `send` refused to do; it never throws. */
 export type SendRefusal = 'empty';
+
+/** How often a send refused for a passing reason goes again by itself before it shows Retry. */
+const AUTO_RETRIES = 6;
 
 /** Why a message written while its conversation loaded was not sent, when the answer was "no such conversation". */
 const MISSING = 'This conversation does not exist, or you are not in it.';
@@ -184,9 +189,38 @@ export function useConversation(conversationId: Ref<string>) {
   watch(conversationId, (_now, left) => waitingIn(left).forEach(queue));
   onScopeDispose(() => waitingIn(conversationId.value).forEach(queue));
 
+  /**
+   * Sends the entry; a refusal that passes (RATE_LIMITED, SERVICE_UNAVAILABLE, no network) is
+   * sent again by itself with the same clientId — after the server's retryAfterSeconds, else
+   * after 1, 2, 4 … 15 s — keeping its place in the conversation's queue, so what was written
+   * after it still goes after it. Only past AUTO_RETRIES, or on any other refusal, is it failed.
+   */
   async function deliver(entry: OutgoingMessage): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await deliverOnce(entry);
+      const current = outbox.get(entry.clientId);
+      if (outcome === null || !current) return;
+      if (!isTransient(outcome) || attempt >= AUTO_RETRIES) {
+        current.state = 'failed';
+        current.notice = null;
+        current.error = outcome.message;
+        return;
+      }
+      const seconds = outcome.retryAfterSeconds ?? Math.min(2 ** attempt, 15);
+      for (let left = seconds; left > 0; left--) {
+        current.notice =
+          outcome.code === 'RATE_LIMITED' ? `Slow down — sending again in ${left} s` : `Not sent yet — trying again in ${left} s`;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (outbox.get(entry.clientId) !== current) return;
+      }
+      current.notice = null;
+    }
+  }
+
+  /** One attempt: null when it went through (or is no longer ours to send), else why not. */
+  async function deliverOnce(entry: OutgoingMessage): Promise<Failure | null> {
     // Gone while it waited its turn: its live copy came first, or the person signed out.
-    if (outbox.get(entry.clientId) !== entry) return;
+    if (outbox.get(entry.clientId) !== entry) return null;
     try {
       const { data } = await client.mutate({
         mutation: SendMessageDocument,
@@ -202,13 +236,10 @@ export function useConversation(conversationId: Ref<string>) {
       });
       if (data) applyMessage(client.cache, data.sendMessage);
       outbox.delete(entry.clientId);
+      return null;
     } catch (error) {
       // Still ours to retry, unless the live event already brought the server's copy.
-      const current = outbox.get(entry.clientId);
-      if (current) {
-        current.state = 'failed';
-        current.error = toFailure(error).message;
-      }
+      return toFailure(error);
     }
   }
 
@@ -227,6 +258,7 @@ export function useConversation(conversationId: Ref<string>) {
       createdAt: new Date().toISOString(),
       state: 'waiting',
       error: null,
+      notice: null,
       replyTo,
       attachments,
     };
@@ -293,6 +325,7 @@ function fromMessage(message: MessageFieldsFragment, viewer: string | undefined,
     createdAt: message.createdAt,
     state: 'sent',
     error: null,
+    notice: null,
     edited: Boolean(message.editedAt) && !message.deletedAt,
     deleted: Boolean(message.deletedAt),
     status: mine ? statusOf(message, others) : message.status,
@@ -321,6 +354,7 @@ function fromOutgoing(entry: OutgoingMessage, viewer: string): TimelineItem {
     createdAt: entry.createdAt,
     state: entry.state === 'failed' ? 'failed' : 'sending',
     error: entry.error,
+    notice: entry.notice,
     edited: false,
     deleted: false,
     status: 'SENT',
