@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { createBus, freePort, type Bus, type Logger, type RedisClusterConfig, type RunningServer } from '@chirpchat/kit';
+import {
+  createBus,
+  createRevocationView,
+  freePort,
+  type Bus,
+  type Logger,
+  type RedisClusterConfig,
+  type RevocationView,
+  type RunningServer,
+} from '@chirpchat/kit';
 import { createPresenceStore, type PresenceStore } from '@chirpchat/kit/contracts';
 import { createUsers, type UsersOptions } from '@chirpchat/users';
 import { createChat, type ChatOptions } from '@chirpchat/chat';
@@ -97,9 +106,11 @@ export interface Product {
   bus: Bus;
   /** Presence, written by the router and read by users and notifications. */
   presence: PresenceStore;
+  /** Revoked sessions and token generations: written by users, consulted by every token check in this process. */
+  revocations: RevocationView;
   /** The subscriptions live on the router (by root field and viewer). */
   live: LiveRegistry;
-  /** Closes everything in the reverse order of start-up: router, media, notifications, chat, users, presence, bus. */
+  /** Closes everything in the reverse order of start-up: router, media, notifications, chat, users, revocations, presence, bus. */
   close(): Promise<void>;
 }
 
@@ -126,7 +137,11 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     closers.push(() => bus.close());
     const presence = createPresenceStore(redis);
     closers.push(() => presence.close());
+    // One view for the whole process: what users revokes holds for the router and every subgraph before users answers.
+    const revocations = await createRevocationView({ ...redis, bus, logger: logger.child({ service: 'revocations' }) });
+    closers.push(() => revocations.close());
     const common = {
+      revocations,
       databaseUrl: options.databaseUrl,
       routerSecret: options.routerSecret,
       jwtPublicKey: options.keys.publicKey,
@@ -203,6 +218,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
       routerSecret: options.routerSecret,
       jwtPublicKey: options.keys.publicKey,
       presence,
+      revocations,
       logger: routerLogger,
       production: options.production,
       host: options.host,
@@ -214,7 +230,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     closers.push(() => router.close());
     const url = await router.listen();
 
-    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, live: router.live, close: closeAll };
+    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, revocations, live: router.live, close: closeAll };
   } catch (error) {
     await closeAll().catch((closeError: unknown) => logger.error({ err: closeError }, 'could not close what had started'));
     throw error;

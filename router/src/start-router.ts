@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, readConfig, redisTarget, runMain, stopOnSignals } from '@chirpchat/kit';
+import {
+  ConfigError,
+  createBus,
+  createLogger,
+  createRevocationView,
+  readConfig,
+  redisTarget,
+  runMain,
+  stopOnSignals,
+} from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
@@ -37,6 +46,9 @@ await runMain(async () => {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'router' });
   const presence = createPresenceStore(redis);
+  // Sessions signed out by users reach this router on the bus (with a Redis backstop): their sockets close at once.
+  const bus = createBus({ ...redis, logger });
+  const revocations = await createRevocationView({ ...redis, bus, logger });
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },
@@ -45,6 +57,7 @@ await runMain(async () => {
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     presence,
+    revocations,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,
@@ -57,5 +70,7 @@ await runMain(async () => {
     logger,
     () => router.close(),
     () => presence.close(),
+    () => revocations.close(),
+    () => bus.close(),
   );
 });

@@ -19,3 +19,4 @@ export * from './subgraph.js';
 export * from './viewer.js';
 export * from './process.js';
 export * from './redis.js';
+export * from './revocation.js';

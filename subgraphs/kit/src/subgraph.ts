@@ -9,6 +9,7 @@ import { openDatabase } from './database.js';
 import { buildFederatedSchema, type ReferenceResolvers } from './federation.js';
 import { JobQueue, type JobQueueOptions } from './jobs.js';
 import type { Logger } from './logger.js';
+import { createRevocationView, type RevocationView } from './revocation.js';
 import { createSubgraphServer, type RunningServer } from './server.js';
 
 /** What every subgraph is started with, whatever else it needs. */
@@ -26,6 +27,12 @@ export interface SubgraphOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /**
+   * Revoked sessions and token generations, consulted after every token check; owned by the
+   * caller (one per process, shared with the router in the embedded product).
+   * @default a view of this subgraph's own, which knows only what this subgraph revokes
+   */
+  revocations?: RevocationView;
 }
 
 /** What a subgraph's `wire` receives: its options and the infrastructure kit opened for it. */
@@ -37,6 +44,8 @@ export interface SubgraphInfrastructure<Options extends SubgraphOptions> {
   jobs: JobQueue;
   /** The subgraph's logger (`subgraph: <name>`). */
   logger: Logger;
+  /** The revocations its token checks consult (`options.revocations`, or its own); users writes to it. */
+  revocations: RevocationView;
 }
 
 /** The running parts of a subgraph that `wire` returns. */
@@ -128,16 +137,19 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
       });
       let jobs: JobQueue | null = null;
       let wiring: SubgraphWiring | null = null;
+      const ownRevocations = options.revocations ? null : await createRevocationView();
+      const revocations = options.revocations ?? ownRevocations!;
       // In this order: running jobs finish while what they use (the wiring's resources, the ORM) is still open.
       const release = async () => {
         await jobs?.stop();
         await wiring?.release?.();
         await orm.close();
+        await ownRevocations?.close();
       };
       try {
         const queue = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
         jobs = queue;
-        wiring = await definition.wire({ options, orm, jobs: queue, logger });
+        wiring = await definition.wire({ options, orm, jobs: queue, logger, revocations });
         const { provide, routes, start, stop, health } = wiring;
         const container = new SchemaContainer();
         for (const instance of provide) container.register(instance.constructor as never, instance);
@@ -147,7 +159,7 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
           schema: await buildSchema(container),
           orm,
           routerSecret: options.routerSecret,
-          verifyToken: await createTokenVerifier(options.jwtPublicKey),
+          verifyToken: await createTokenVerifier(options.jwtPublicKey, revocations),
           logger,
           production: options.production,
           host: options.host,

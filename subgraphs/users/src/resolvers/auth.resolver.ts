@@ -17,12 +17,12 @@ export class AuthResolver {
 
   @Mutation((_returns) => AuthPayload)
   async register(@Arg('input', (_type) => RegisterInput) input: RegisterInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
-    return signedIn(context, await this.accounts.register(context.em, input));
+    return signedIn(context, await this.accounts.register(context.em, input, context.client));
   }
 
   @Mutation((_returns) => AuthPayload)
   async login(@Arg('input', (_type) => LoginInput) input: LoginInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
-    return signedIn(context, await this.accounts.login(context.em, input));
+    return signedIn(context, await this.accounts.login(context.em, input, context.client));
   }
 
   /** Rotates: the token given is spent; replaying a spent token signs its whole family out. */
