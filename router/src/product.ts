@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import {
   createBus,
+  createRevocationView,
   freePort,
   RateLimits,
   type Bus,
   type Logger,
   type RateLimitSettings,
   type RedisClusterConfig,
+  type RevocationView,
   type RunningServer,
 } from '@chirpchat/kit';
 import { createPresenceStore, type PresenceStore } from '@chirpchat/kit/contracts';
@@ -114,9 +116,11 @@ export interface Product {
   bus: Bus;
   /** Presence, written by the router and read by users and notifications. */
   presence: PresenceStore;
+  /** Revoked sessions and token generations: written by users, consulted by every token check in this process. */
+  revocations: RevocationView;
   /** The subscriptions live on the router (by root field and viewer). */
   live: LiveRegistry;
-  /** Closes everything in the reverse order of start-up: router, media, notifications, chat, users, presence, bus. */
+  /** Closes everything in the reverse order of start-up: router, media, notifications, chat, users, revocations, presence, bus. */
   close(): Promise<void>;
 }
 
@@ -150,8 +154,12 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
       logger: logger.child({ service: 'limits' }),
     });
     closers.push(() => rateLimits.close());
+    // One view for the whole process: what users revokes holds for the router and every subgraph before users answers.
+    const revocations = await createRevocationView({ ...redis, bus, logger: logger.child({ service: 'revocations' }) });
+    closers.push(() => revocations.close());
     const common = {
       rateLimits,
+      revocations,
       databaseUrl: options.databaseUrl,
       routerSecret: options.routerSecret,
       jwtPublicKey: options.keys.publicKey,
@@ -228,6 +236,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
       routerSecret: options.routerSecret,
       jwtPublicKey: options.keys.publicKey,
       presence,
+      revocations,
       logger: routerLogger,
       production: options.production,
       host: options.host,
@@ -240,7 +249,7 @@ export async function createProduct(options: ProductOptions): Promise<Product> {
     closers.push(() => router.close());
     const url = await router.listen();
 
-    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, live: router.live, close: closeAll };
+    return { url, subgraphs: { users, chat, notifications, media }, bus, presence, revocations, live: router.live, close: closeAll };
   } catch (error) {
     await closeAll().catch((closeError: unknown) => logger.error({ err: closeError }, 'could not close what had started'));
     throw error;

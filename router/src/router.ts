@@ -20,6 +20,7 @@ import {
   RateLimits,
   type Logger,
   type ClientInfo,
+  type RevocationView,
   type RunningServer,
   type Viewer,
 } from '@chirpchat/kit';
@@ -84,7 +85,16 @@ export interface RouterOptions {
    * @default the default limits, in this process
    */
   rateLimits?: RateLimits;
+  /**
+   * Revoked sessions and token generations (one view per process, owned by the caller): tokens
+   * they name are refused, and sockets opened with them are closed at once with 4403.
+   * @default none: tokens stop only when they expire
+   */
+  revocations?: RevocationView;
 }
+
+/** Why the router closes a socket whose session was signed out (with CloseCode.Forbidden, 4403). */
+export const SESSION_REVOKED_REASON = 'Session revoked';
 
 /**
  * The close code of a socket refused or closed by a rate limit (too many connections for the user,
@@ -116,6 +126,8 @@ interface LiveContext extends RouterContext {
 }
 
 interface SocketExtra extends Record<PropertyKey, unknown> {
+  /** graphql-ws's own: the client's socket. */
+  socket?: WebSocket;
   viewer?: Viewer;
   authorization?: string;
   expiryTimer?: NodeJS.Timeout;
@@ -130,7 +142,16 @@ interface SocketExtra extends Record<PropertyKey, unknown> {
  */
 export async function createRouter(options: RouterOptions): Promise<RouterServer> {
   const { logger } = options;
-  const verifyToken = await createTokenVerifier(options.jwtPublicKey);
+  const { revocations } = options;
+  const verifyToken = await createTokenVerifier(options.jwtPublicKey, revocations);
+  // Sockets by user, so that a revocation finds the ones it closes without a walk over all of them.
+  const socketsByUser = new Map<string, Set<SocketExtra>>();
+  const closeIfRevoked = (extra: SocketExtra) => {
+    if (extra.viewer && revocations?.isRevoked(extra.viewer)) extra.socket?.close(CloseCode.Forbidden, SESSION_REVOKED_REASON);
+  };
+  const stopRevocations = revocations?.onRevoked(({ userId }) => {
+    for (const extra of socketsByUser.get(userId) ?? []) closeIfRevoked(extra);
+  });
   // One pool of kept-alive connections per subgraph, shared by the gateway's and the subscriptions' data sources.
   const subgraphHttp = { dispatcher: new Agent(), timeoutMs: options.subgraphTimeoutMs ?? 10_000, logger };
   const dataSources = Object.fromEntries(
@@ -215,19 +236,26 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'),
           Math.max(0, check.viewer.expiresAt.getTime() - Date.now()),
         );
+        let sockets = socketsByUser.get(check.viewer.id);
+        if (!sockets) socketsByUser.set(check.viewer.id, (sockets = new Set()));
+        sockets.add(ctx.extra);
         const live = presence.connected(check.viewer.id);
         ctx.extra.connectionId = live.connectionId;
         // Recorded before the acknowledgement, so a client that is connected is also ONLINE.
         await live.recorded;
-        return true;
+        // Revoked while this socket was being admitted: the event found it not yet registered.
+        return !revocations?.isRevoked(check.viewer);
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiryTimer);
-        const userId = ctx.extra.viewer?.id;
-        if (userId) {
+        if (ctx.extra.viewer) {
+          const userId = ctx.extra.viewer.id;
           const held = (socketsOfUser.get(userId) ?? 1) - 1;
           if (held > 0) socketsOfUser.set(userId, held);
           else socketsOfUser.delete(userId);
+          const sockets = socketsByUser.get(userId);
+          sockets?.delete(ctx.extra);
+          if (sockets?.size === 0) socketsByUser.delete(userId);
         }
         if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
       },
@@ -315,6 +343,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       if (started) await apollo.stop();
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       stopHeartbeat();
+      stopRevocations?.();
       await upstream.close();
       await subgraphHttp.dispatcher.close();
       await presence.close();

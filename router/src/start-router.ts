@@ -1,5 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, createLogger, RateLimits, readConfig, redisTarget, runMain, stopOnSignals } from '@chirpchat/kit';
+import {
+  ConfigError,
+  createBus,
+  createLogger,
+  createRevocationView,
+  RateLimits,
+  readConfig,
+  redisTarget,
+  runMain,
+  stopOnSignals,
+} from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createRouter } from './router.js';
 import { supergraphPath, webDistPath } from './paths.js';
@@ -39,6 +49,9 @@ await runMain(async () => {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'router' });
   const presence = createPresenceStore(redis);
   const rateLimits = new RateLimits({ ...redis, limits: config.RATE_LIMITS, logger });
+  // Sessions signed out by users reach this router on the bus (with a Redis backstop): their sockets close at once.
+  const bus = createBus({ ...redis, logger });
+  const revocations = await createRevocationView({ ...redis, bus, logger });
   const router = await createRouter({
     supergraphSdl: await readFile(supergraphPath, 'utf8'),
     subgraphUrls: { users: config.USERS_URL, chat: config.CHAT_URL, notifications: config.NOTIFICATIONS_URL, media: config.MEDIA_URL },
@@ -48,6 +61,7 @@ await runMain(async () => {
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     presence,
     rateLimits,
+    revocations,
     logger,
     production: config.NODE_ENV === 'production',
     host: config.HOST,
@@ -61,5 +75,7 @@ await runMain(async () => {
     () => router.close(),
     () => presence.close(),
     () => rateLimits.close(),
+    () => revocations.close(),
+    () => bus.close(),
   );
 });

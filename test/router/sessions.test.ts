@@ -65,6 +65,10 @@ describe('sessions through the router', () => {
 
     const afterReplay = await graphql(stack.url, RefreshSessionTokensDocument, { token: newest });
     expect(errorCode(afterReplay)).toBe('UNAUTHENTICATED');
+    // The family's access tokens stop too, at once (see test/users/revocation.test.ts).
+    const access = await graphql(stack.url, UserEmailDocument, { id: alice.id }, alice.accessToken);
+    expect(access.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'revoked' });
+    alice = await registerUser(stack.url, 'alice');
   });
 
   it('rejects duplicate usernames with CONFLICT and weak passwords with BAD_USER_INPUT', async () => {

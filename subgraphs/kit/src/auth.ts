@@ -1,18 +1,23 @@
 import { generateKeyPairSync, timingSafeEqual, createHash } from 'node:crypto';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import type { RevocationView } from './revocation.js';
 
 /** The signed-in user a request or subscription acts for. */
 export interface Viewer {
   id: string;
   /** When the access token that identified them stops being valid. */
   expiresAt: Date;
+  /** The session (refresh-token family) the token was issued to (`sid`); null for a token without one. */
+  sessionId: string | null;
+  /** The user's token generation when the token was signed (`gen`): changing the password or deleting the account raises it. */
+  generation: number;
 }
 
 const ISSUER = 'chirpchat';
 const ALGORITHM = 'EdDSA';
 
 /** Outcome of reading a bearer token: expected failures are values, not exceptions. */
-export type TokenCheck = { ok: true; viewer: Viewer } | { ok: false; reason: 'missing' | 'expired' | 'invalid' };
+export type TokenCheck = { ok: true; viewer: Viewer } | { ok: false; reason: 'missing' | 'expired' | 'invalid' | 'revoked' };
 
 export type TokenVerifier = (authorization: string | undefined | null) => Promise<TokenCheck>;
 
@@ -23,9 +28,10 @@ const VERIFIED_TOKENS_KEPT = 10_000;
  * Verifies access tokens with the public key; every service holds one, only users holds the private key.
  * A token that verified is remembered by its exact string until it expires, so a client's next
  * requests skip the signature check (an Ed25519 verification per request and per subgraph was
- * 5 % of the send path's CPU): the same string can only carry the same claims.
+ * 5 % of the send path's CPU): the same string can only carry the same claims. A token that
+ * verified is then looked up in `revocations` (two map lookups), so a signed-out session stops at once.
  */
-export async function createTokenVerifier(publicKeyPem: string): Promise<TokenVerifier> {
+export async function createTokenVerifier(publicKeyPem: string, revocations?: RevocationView): Promise<TokenVerifier> {
   const key = await importSPKI(publicKeyPem, ALGORITHM);
   const verified = new Map<string, Viewer>();
   return async (authorization) => {
@@ -34,31 +40,48 @@ export async function createTokenVerifier(publicKeyPem: string): Promise<TokenVe
     const known = verified.get(token);
     if (known) {
       // As jose judges it: a token is expired from its `exp` second on.
-      if (known.expiresAt.getTime() > Date.now()) return { ok: true, viewer: known };
-      verified.delete(token);
-      return { ok: false, reason: 'expired' };
+      if (known.expiresAt.getTime() <= Date.now()) {
+        verified.delete(token);
+        return { ok: false, reason: 'expired' };
+      }
+      return revocations?.isRevoked(known) ? { ok: false, reason: 'revoked' } : { ok: true, viewer: known };
     }
     try {
       const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: [ALGORITHM] });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
-      const viewer: Viewer = { id: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+      const viewer: Viewer = {
+        id: payload.sub,
+        expiresAt: new Date(payload.exp * 1000),
+        sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+        generation: typeof payload.gen === 'number' ? payload.gen : 0,
+      };
       if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
       verified.set(token, viewer);
-      return { ok: true, viewer };
+      return revocations?.isRevoked(viewer) ? { ok: false, reason: 'revoked' } : { ok: true, viewer };
     } catch (error) {
       return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
     }
   };
 }
 
-export type TokenSigner = (userId: string) => Promise<{ token: string; expiresAt: Date }>;
+/** What an access token says besides who it is for: its session (`sid`) and the user's token generation (`gen`). */
+export interface TokenClaims {
+  /** Null for a token of no session (benchmarks' and tests' own tokens): only a generation can revoke it. */
+  sessionId: string | null;
+  generation: number;
+}
+
+/** @param claims @default no session, generation 0 */
+export type TokenSigner = (userId: string, claims?: TokenClaims) => Promise<{ token: string; expiresAt: Date }>;
 
 /** Signs short-lived access tokens; only the users subgraph calls this. */
 export async function createTokenSigner(privateKeyPem: string, ttlSeconds: number): Promise<TokenSigner> {
   const key = await importPKCS8(privateKeyPem, ALGORITHM);
-  return async (userId) => {
+  return async (userId, claims = { sessionId: null, generation: 0 }) => {
     const expiresAt = new Date(Math.floor(Date.now() / 1000 + ttlSeconds) * 1000);
-    const token = await new SignJWT({})
+    const token = await new SignJWT(
+      claims.sessionId === null ? { gen: claims.generation } : { sid: claims.sessionId, gen: claims.generation },
+    )
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(ISSUER)

@@ -29,10 +29,12 @@ const messages = {
   missing: 'Sign in first: send an access token as "Authorization: Bearer <token>".',
   expired: 'Your access token has expired: get a new one with refreshSession.',
   invalid: 'The access token is not valid: sign in again.',
+  revoked: 'This session was signed out (from another device, by a password change or by deleting the account): sign in again.',
 } as const;
 
 /** The signed-in viewer, or an UNAUTHENTICATED error that says what went wrong. */
 export function requireViewer(context: RequestContext): Viewer {
   if (context.viewer) return context.viewer;
-  throw new UnauthenticatedError(messages[context.authProblem ?? 'missing']);
+  const problem = context.authProblem ?? 'missing';
+  throw new UnauthenticatedError(messages[problem], problem === 'revoked' ? 'revoked' : undefined);
 }

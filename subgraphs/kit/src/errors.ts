@@ -29,8 +29,9 @@ export class AppError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Sign in first: this needs a valid access token.') {
-    super(ErrorCode.UNAUTHENTICATED, message);
+  /** @param reason why, when a client should act on it (`revoked`: sign in again, refreshing will not help) */
+  constructor(message = 'Sign in first: this needs a valid access token.', reason?: 'revoked') {
+    super(ErrorCode.UNAUTHENTICATED, message, reason ? { reason } : {});
   }
 }
 

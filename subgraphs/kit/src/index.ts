@@ -20,3 +20,4 @@ export * from './viewer.js';
 export * from './process.js';
 export * from './redis.js';
 export * from './rate-limits.js';
+export * from './revocation.js';

@@ -110,7 +110,7 @@ export async function subscribeLive(args: ExecutionArgs): Promise<AsyncIterableI
         }
         for (const group of await groupsOf(event as object, viewerPaths, audience)) {
           // As the group's first member: by the grouping, what they see is what each of them sees.
-          const viewer = { id: group[0]!, expiresAt: NEVER };
+          const viewer = { id: group[0]!, expiresAt: NEVER, sessionId: null, generation: 0 };
           const result = (await execute({
             ...args,
             rootValue: event,

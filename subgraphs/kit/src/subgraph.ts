@@ -10,6 +10,7 @@ import { buildFederatedSchema, type ReferenceResolvers } from './federation.js';
 import { JobQueue, type JobQueueOptions } from './jobs.js';
 import type { Logger } from './logger.js';
 import { RateLimits } from './rate-limits.js';
+import { createRevocationView, type RevocationView } from './revocation.js';
 import { createSubgraphServer, type RunningServer } from './server.js';
 
 /** What every subgraph is started with, whatever else it needs. */
@@ -32,6 +33,12 @@ export interface SubgraphOptions {
    * @default the default limits, counted in this process
    */
   rateLimits?: RateLimits;
+  /**
+   * Revoked sessions and token generations, consulted after every token check; owned by the
+   * caller (one per process, shared with the router in the embedded product).
+   * @default a view of this subgraph's own, which knows only what this subgraph revokes
+   */
+  revocations?: RevocationView;
 }
 
 /** What a subgraph's `wire` receives: its options and the infrastructure kit opened for it. */
@@ -45,6 +52,8 @@ export interface SubgraphInfrastructure<Options extends SubgraphOptions> {
   logger: Logger;
   /** Where the subgraph counts what callers do, to refuse floods (RATE_LIMITED). */
   rateLimits: RateLimits;
+  /** The revocations its token checks consult (`options.revocations`, or its own); users writes to it. */
+  revocations: RevocationView;
 }
 
 /** The running parts of a subgraph that `wire` returns. */
@@ -138,18 +147,21 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
       let wiring: SubgraphWiring | null = null;
       const ownLimits = options.rateLimits ? null : new RateLimits({ logger });
       const rateLimits = options.rateLimits ?? ownLimits!;
+      const ownRevocations = options.revocations ? null : await createRevocationView();
+      const revocations = options.revocations ?? ownRevocations!;
       // In this order: running jobs finish while what they use (the wiring's resources, the ORM) is still open.
       const release = async () => {
         await jobs?.stop();
         await wiring?.release?.();
         await orm.close();
         await ownLimits?.close();
+        await ownRevocations?.close();
       };
       try {
         await rateLimits.ready();
         const queue = await JobQueue.start({ ...definition.jobs(options), databaseUrl: options.databaseUrl, logger });
         jobs = queue;
-        wiring = await definition.wire({ options, orm, jobs: queue, logger, rateLimits });
+        wiring = await definition.wire({ options, orm, jobs: queue, logger, rateLimits, revocations });
         const { provide, routes, start, stop, health } = wiring;
         const container = new SchemaContainer();
         for (const instance of provide) container.register(instance.constructor as never, instance);
@@ -159,7 +171,7 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
           schema: await buildSchema(container),
           orm,
           routerSecret: options.routerSecret,
-          verifyToken: await createTokenVerifier(options.jwtPublicKey),
+          verifyToken: await createTokenVerifier(options.jwtPublicKey, revocations),
           logger,
           production: options.production,
           host: options.host,

@@ -1,4 +1,4 @@
-import { createBus, RateLimits, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
+import { createBus, createRevocationView, RateLimits, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { cloudinaryOptions, createMedia } from './index.js';
 
 /** The media subgraph as its own process: it needs the real PostgreSQL (jobs) and Redis (mediaProcessed) the other services share. */
@@ -24,12 +24,14 @@ void runSubgraphProcess({
   create: async (config, { logger, production, own }) => {
     const cloudinary = cloudinaryOptions(config);
     logger.info({ store: cloudinary ? 'cloudinary' : 'local' }, 'media store');
+    const bus = own(createBus({ ...redisTarget(config), logger }));
     return createMedia({
       databaseUrl: config.DATABASE_URL!,
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
       chatUrl: config.CHAT_URL,
-      bus: own(createBus({ ...redisTarget(config), logger })),
+      bus,
+      revocations: own(await createRevocationView({ ...redisTarget(config), bus, logger })),
       dataDir: config.DATA_DIR,
       localSecret: config.MEDIA_SECRET,
       urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,

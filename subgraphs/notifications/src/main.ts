@@ -1,4 +1,4 @@
-import { redisTarget, runSubgraphProcess } from '@chirpchat/kit';
+import { createBus, createRevocationView, redisTarget, runSubgraphProcess } from '@chirpchat/kit';
 import { createPresenceStore } from '@chirpchat/kit/contracts';
 import { createNotifications } from './index.js';
 
@@ -20,9 +20,12 @@ void runSubgraphProcess({
   ],
   defaults: { PORT: '4003', USERS_URL: 'http://127.0.0.1:4001/graphql' },
   required: { DATABASE_URL: 'jobs', REDIS_URL: 'presence' },
-  create: async (config, { logger, production, own }) =>
-    createNotifications({
+  create: async (config, { logger, production, own }) => {
+    // Only to hear revocations: sessions signed out elsewhere stop here at once.
+    const bus = own(createBus({ ...redisTarget(config), logger }));
+    return createNotifications({
       databaseUrl: config.DATABASE_URL!,
+      revocations: own(await createRevocationView({ ...redisTarget(config), bus, logger })),
       presence: own(createPresenceStore(redisTarget(config))),
       routerSecret: config.ROUTER_SECRET,
       jwtPublicKey: config.JWT_PUBLIC_KEY,
@@ -34,5 +37,6 @@ void runSubgraphProcess({
       production,
       host: config.HOST,
       port: config.PORT,
-    }),
+    });
+  },
 });

@@ -5,10 +5,13 @@ import { migrations } from '../migrations/index.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { User } from './entities/user.entity.js';
 import { MediaPeer } from './peers/media.js';
+import { AccountSecurityResolver } from './resolvers/account-security.resolver.js';
 import { AuthResolver } from './resolvers/auth.resolver.js';
 import { PresenceResolver } from './resolvers/presence.resolver.js';
+import { SessionResolver } from './resolvers/session.resolver.js';
 import { UserResolver } from './resolvers/user.resolver.js';
 import { usersReferences, usersResolvers } from './schema.js';
+import { AccountSecurityService } from './services/account-security.service.js';
 import { AccountService } from './services/account.service.js';
 import { MediaDirectoryService } from './services/media-directory.service.js';
 import { PasswordService } from './services/password.service.js';
@@ -50,12 +53,15 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
   resolvers: usersResolvers,
   references: usersReferences,
   jobs: () => ({ poolSize: 2, maintenance: false, queues: [mediaDeleteQueue] }),
-  async wire({ options, jobs, logger, rateLimits }) {
+  async wire({ options, jobs, logger, rateLimits, revocations }) {
     const sessions = new SessionService({
       signAccessToken: await createTokenSigner(options.jwtPrivateKey, options.accessTokenTtlSeconds),
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       refreshTokenTtlDays: options.refreshTokenTtlDays,
+      revocations,
       logger,
     });
+    const passwords = new PasswordService(new BoundedQueue(options.passwordHashing?.concurrency, options.passwordHashing?.queue));
     const users = new UserService();
     const media = new MediaDirectoryService(
       new MediaPeer(options.mediaUrl ? { url: options.mediaUrl, routerSecret: options.routerSecret } : null),
@@ -63,14 +69,9 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
     return {
       provide: [
         users,
-        new AuthResolver(
-          new AccountService(
-            new PasswordService(new BoundedQueue(options.passwordHashing?.concurrency, options.passwordHashing?.queue)),
-            sessions,
-          ),
-          sessions,
-          rateLimits,
-        ),
+        new AuthResolver(new AccountService(passwords, sessions), sessions, rateLimits),
+        new SessionResolver(sessions),
+        new AccountSecurityResolver(new AccountSecurityService(passwords, sessions)),
         new UserResolver(users, new ProfileService(media, jobs), rateLimits),
         new PresenceResolver(new PresenceService(options.presence)),
       ],

@@ -6,6 +6,7 @@ import ConversationPage from '../pages/ConversationPage.vue';
 import HomePage from '../pages/HomePage.vue';
 import NewConversationPage from '../pages/NewConversationPage.vue';
 import RegisterPage from '../pages/RegisterPage.vue';
+import SecurityPage from '../pages/SecurityPage.vue';
 import SignInPage from '../pages/SignInPage.vue';
 
 declare module 'vue-router' {
@@ -32,6 +33,7 @@ export function install(app: App): void {
           { path: '', name: 'home', component: HomePage },
           { path: 'new', name: 'new-conversation', component: NewConversationPage },
           { path: 'c/:id', name: 'conversation', component: ConversationPage, props: true },
+          { path: 'settings/security', name: 'security', component: SecurityPage },
         ],
       },
       { path: '/:unknown(.*)*', redirect: '/' },

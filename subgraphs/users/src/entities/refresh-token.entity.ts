@@ -35,6 +35,14 @@ export class RefreshToken {
   @Property({ type: 'datetime', nullable: true })
   usedAt: Date | null = null;
 
+  /** The User-Agent of the client that started the family (copied along every rotation), for the session list. */
+  @Property({ type: 'text', nullable: true })
+  userAgent: string | null = null;
+
+  /** The address of the client that started the family, as the router judged it. */
+  @Property({ type: 'text', nullable: true })
+  address: string | null = null;
+
   /** Set on logout and on replay, for every token of the family. */
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;

@@ -43,6 +43,18 @@ export class User {
   @Property({ type: 'text', hidden: true })
   passwordHash!: string;
 
+  /**
+   * Raised by a password change or an account deletion: access tokens carry the value they were
+   * signed with (`gen`), and every process refuses those older than the latest.
+   */
+  @Property({ type: 'integer', default: 0 })
+  tokenGeneration: number & Opt = 0;
+
+  /** When the account was deleted: it can no longer sign in, and its messages stay, shown as a deleted user. */
+  @Field((_type) => Date, { nullable: true, description: 'When the account was deleted, else null.' })
+  @Property({ type: 'datetime', nullable: true })
+  deletedAt: Date | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

@@ -20,7 +20,7 @@ export class AuthResolver {
   @Mutation((_returns) => AuthPayload)
   async register(@Arg('input', (_type) => RegisterInput) input: RegisterInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
     await this.limits.consume('register', context.client.address ?? 'unknown');
-    return signedIn(context, await this.accounts.register(context.em, input));
+    return signedIn(context, await this.accounts.register(context.em, input, context.client));
   }
 
   /**
@@ -33,7 +33,7 @@ export class AuthResolver {
     const { address } = context.client;
     await this.limits.beforeSignIn(account, address);
     try {
-      const payload = await this.accounts.login(context.em, input);
+      const payload = await this.accounts.login(context.em, input, context.client);
       await this.limits.signInSucceeded(account);
       return signedIn(context, payload);
     } catch (error) {

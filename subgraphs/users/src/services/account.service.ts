@@ -1,4 +1,11 @@
-import { BadUserInputError, ConflictError, UnauthenticatedError, isUniqueViolation, type EntityManager } from '@chirpchat/kit';
+import {
+  BadUserInputError,
+  ConflictError,
+  UnauthenticatedError,
+  isUniqueViolation,
+  type ClientInfo,
+  type EntityManager,
+} from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
 import { checkPasswordStrength } from './password.rules.js';
@@ -30,7 +37,7 @@ export class AccountService {
    * @throws BadUserInputError naming the field at fault
    * @throws ConflictError naming `username` or `email`
    */
-  async register(em: EntityManager, input: Registration): Promise<AuthPayload> {
+  async register(em: EntityManager, input: Registration, client: ClientInfo): Promise<AuthPayload> {
     const username = normalizeUsername(input.username);
     const email = normalizeEmail(input.email);
     // A blank optional field from a sign-up form means "not given".
@@ -42,11 +49,11 @@ export class AccountService {
 
     const passwordHash = await this.passwords.hash(input.password);
     try {
-      const { user, refreshToken } = await em.transactional(async (tx) => {
+      const { user, session } = await em.transactional(async (tx) => {
         const user = tx.create(User, { username, email, displayName, passwordHash });
-        return { user, refreshToken: this.sessions.startFamily(tx, user) };
+        return { user, session: this.sessions.startFamily(tx, user, client) };
       });
-      return await this.sessions.issue(user, refreshToken);
+      return await this.sessions.issue(user, session);
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(/email/.test(String((error as { constraint?: string }).constraint)) ? 'email' : 'username');
@@ -59,18 +66,18 @@ export class AccountService {
    * check as wrong passwords.
    * @throws UnauthenticatedError with one generic message for any wrong credential
    */
-  async login(em: EntityManager, input: { login: string; password: string }): Promise<AuthPayload> {
+  async login(em: EntityManager, input: { login: string; password: string }, client: ClientInfo): Promise<AuthPayload> {
     const login = input.login.trim().toLowerCase();
     if (!login) throw new BadUserInputError('Enter your username or email.', 'login');
     if (!input.password) throw new BadUserInputError('Enter your password.', 'password');
 
     const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
     const valid = await this.passwords.verify(user?.passwordHash ?? null, input.password);
-    if (!user || !valid) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    if (!user || !valid || user.deletedAt) throw new UnauthenticatedError(WRONG_CREDENTIALS);
 
-    const refreshToken = this.sessions.startFamily(em, user);
+    const session = this.sessions.startFamily(em, user, client);
     await em.flush();
-    return this.sessions.issue(user, refreshToken);
+    return this.sessions.issue(user, session);
   }
 }
 

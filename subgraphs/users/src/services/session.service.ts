@@ -1,18 +1,40 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
-import { UnauthenticatedError, type EntityManager, type Logger, type TokenSigner } from '@chirpchat/kit';
+import {
+  NotFoundError,
+  UnauthenticatedError,
+  type ClientInfo,
+  type EntityManager,
+  type Logger,
+  type RevocationView,
+  type TokenSigner,
+  type Viewer,
+} from '@chirpchat/kit';
 import { RefreshToken } from '../entities/refresh-token.entity.js';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
+import type { Session } from '../types/session.type.js';
 
 export interface SessionServiceOptions {
   signAccessToken: TokenSigner;
+  /** How long an access token lives: a revocation must be remembered that long. */
+  accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
+  /** Where revoking a session makes its access tokens stop at once, in every process. */
+  revocations: RevocationView;
   logger: Logger;
+}
+
+/** A refresh family just started or rotated: the refresh token to hand out and the session (`sid`) its access tokens carry. */
+export interface IssuedSession {
+  refreshToken: string;
+  sessionId: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
+/** What a session list needs of a User-Agent; the rest is not worth storing. */
+const USER_AGENT_MAX = 512;
 
 /** Why a refresh token was refused. Logged; the client learns only whether it was a replay. */
 type Refusal = 'unknown' | 'revoked' | 'expired' | 'replayed';
@@ -25,27 +47,84 @@ type Refusal = 'unknown' | 'revoked' | 'expired' | 'replayed';
  */
 export class SessionService {
   private readonly signAccessToken: TokenSigner;
+  private readonly accessTokenTtlMs: number;
   private readonly refreshTokenTtlMs: number;
+  private readonly revocations: RevocationView;
   private readonly logger: Logger;
 
   constructor(options: SessionServiceOptions) {
     this.signAccessToken = options.signAccessToken;
+    this.accessTokenTtlMs = options.accessTokenTtlSeconds * 1000;
     this.refreshTokenTtlMs = options.refreshTokenTtlDays * DAY_MS;
+    this.revocations = options.revocations;
     this.logger = options.logger;
   }
 
   /**
-   * Persists the first refresh token of a new family for `user`. Call it inside the
-   * transaction that creates or checks the user, then `issue` after the commit.
+   * Persists the first refresh token of a new family for `user`, remembering the client that
+   * started it (for the session list). Call it inside the transaction that creates or checks
+   * the user, then `issue` after the commit.
    */
-  startFamily(em: EntityManager, user: User): string {
-    return this.addToken(em, user, randomUUID());
+  startFamily(em: EntityManager, user: User, client: ClientInfo): IssuedSession {
+    const sessionId = randomUUID();
+    return { sessionId, refreshToken: this.addToken(em, user, sessionId, client) };
   }
 
-  /** The payload a client receives once `refreshToken` has been committed. */
-  async issue(user: User, refreshToken: string): Promise<AuthPayload> {
-    const access = await this.signAccessToken(user.id);
-    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user };
+  /** The payload a client receives once the session's refresh token has been committed. */
+  async issue(user: User, session: IssuedSession): Promise<AuthPayload> {
+    const access = await this.signAccessToken(user.id, { sessionId: session.sessionId, generation: user.tokenGeneration });
+    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: session.refreshToken, user };
+  }
+
+  /** The viewer's live sessions (refresh families neither revoked nor expired), most recently used first. */
+  async list(em: EntityManager, viewer: Viewer): Promise<Session[]> {
+    const rows = await em.execute<
+      Array<{ family: string; user_agent: string | null; address: string | null; last_used_at: Date; created_at: Date }>
+    >(
+      `select head.family, head.user_agent, head.address, head.created_at as last_used_at,
+              (select min(link.created_at) from "users"."refresh_tokens" link where link.family = head.family) as created_at
+         from "users"."refresh_tokens" head
+        where head.user_id = ? and head.used_at is null and head.revoked_at is null and head.expires_at > now()
+        order by head.created_at desc`,
+      [viewer.id],
+    );
+    return rows.map((row) => ({
+      id: row.family,
+      createdAt: new Date(row.created_at),
+      lastUsedAt: new Date(row.last_used_at),
+      userAgent: row.user_agent,
+      address: row.address,
+      current: row.family === viewer.sessionId,
+    }));
+  }
+
+  /**
+   * Signs one of the viewer's sessions out: its refresh tokens and, in every process at once, its access tokens.
+   * @throws NotFoundError when the viewer has no session `id` (another user's included: nothing changes)
+   */
+  async revokeSession(em: EntityManager, viewer: Viewer, id: string): Promise<true> {
+    const owned = UUID.test(id) ? await em.count(RefreshToken, { family: id, user: viewer.id }) : 0;
+    if (owned === 0) throw new NotFoundError('You have no session with this id: list yours with mySessions.');
+    await em.transactional(async (tx) => {
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`users:refresh-family:${id}`]);
+      await this.revokeFamily(tx, id);
+    });
+    await this.announceSession(viewer.id, id);
+    return true;
+  }
+
+  /** Revokes every refresh family of `user` (call inside the transaction that changes the user). */
+  async revokeAllFamilies(em: EntityManager, user: User): Promise<void> {
+    await em.nativeUpdate(RefreshToken, { user, revokedAt: null }, { revokedAt: new Date() });
+  }
+
+  /** Makes every access token of `userId` older than `generation` stop at once, in every process. */
+  async announceGeneration(userId: string, generation: number): Promise<void> {
+    await this.revocations.revoke({ kind: 'generation', userId, generation, expiresAt: Date.now() + this.accessTokenTtlMs });
+  }
+
+  private async announceSession(userId: string, sessionId: string): Promise<void> {
+    await this.revocations.revoke({ kind: 'session', userId, sessionId, expiresAt: Date.now() + this.accessTokenTtlMs });
   }
 
   /**
@@ -56,20 +135,25 @@ export class SessionService {
    * @throws UnauthenticatedError for an unknown, expired, revoked or replayed token
    */
   async refresh(em: EntityManager, presented: string): Promise<AuthPayload> {
-    const outcome = await em.transactional(async (tx): Promise<{ user: User; refreshToken: string } | Refusal> => {
+    const replay: { token: RefreshToken | null } = { token: null };
+    const outcome = await em.transactional(async (tx): Promise<{ user: User; session: IssuedSession } | Refusal> => {
       const token = await this.lockFamilyOf(tx, presented);
       if (!token) return 'unknown';
       if (token.revokedAt) return 'revoked';
       if (token.usedAt) {
         await this.revokeFamily(tx, token.family);
+        replay.token = token;
         return 'replayed';
       }
       if (token.expiresAt.getTime() <= Date.now()) return 'expired';
       token.usedAt = new Date();
       const user = await tx.findOneOrFail(User, token.user.id);
-      return { user, refreshToken: this.addToken(tx, user, token.family) };
+      if (user.deletedAt) return 'revoked';
+      const client = { userAgent: token.userAgent, address: token.address };
+      return { user, session: { sessionId: token.family, refreshToken: this.addToken(tx, user, token.family, client) } };
     });
     if (typeof outcome === 'string') {
+      if (replay.token) await this.announceSession(replay.token.user.id, replay.token.family);
       if (outcome === 'replayed') this.logger.warn('a used refresh token was presented again; its family is revoked');
       else this.logger.info({ reason: outcome }, 'refresh token refused');
       throw new UnauthenticatedError(
@@ -78,7 +162,7 @@ export class SessionService {
           : 'This refresh token is not valid any more: sign in again.',
       );
     }
-    return this.issue(outcome.user, outcome.refreshToken);
+    return this.issue(outcome.user, outcome.session);
   }
 
   /**
@@ -87,21 +171,25 @@ export class SessionService {
    *   already revoked or expired), so a client can always log out and then forget its tokens.
    */
   async logout(em: EntityManager, presented: string): Promise<boolean> {
-    return em.transactional(async (tx) => {
+    const token = await em.transactional(async (tx) => {
       const token = await this.lockFamilyOf(tx, presented);
-      if (!token) return false;
-      await this.revokeFamily(tx, token.family);
-      return true;
+      if (token) await this.revokeFamily(tx, token.family);
+      return token;
     });
+    if (!token) return false;
+    await this.announceSession(token.user.id, token.family);
+    return true;
   }
 
-  private addToken(em: EntityManager, user: User, family: string): string {
+  private addToken(em: EntityManager, user: User, family: string, client: ClientInfo): string {
     const secret = randomBytes(32).toString('base64url');
     const token = em.create(RefreshToken, {
       user,
       family,
       secretHash: hashSecret(secret).toString('hex'),
       expiresAt: new Date(Date.now() + this.refreshTokenTtlMs),
+      userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      address: client.address,
     });
     em.persist(token);
     return `${token.id}.${secret}`;

@@ -1,10 +1,13 @@
 import { forgetPushSubscription } from '../notifications/usePushNotifications';
 import { computed, shallowRef, watch } from 'vue';
 import {
+  ChangePasswordDocument,
+  DeleteAccountDocument,
   LoginDocument,
   LogoutDocument,
   RefreshSessionDocument,
   RegisterDocument,
+  type ChangePasswordInput,
   type LoginInput,
   type RegisterInput,
 } from '../../graphql/generated/graphql';
@@ -123,6 +126,20 @@ export function useSession() {
     signedIn: computed(() => session.value !== null),
     register: (input: RegisterInput) => start(async () => (await request(RegisterDocument, { input })).register),
     signIn: (input: LoginInput) => start(async () => (await request(LoginDocument, { input })).login),
+    /** Every session is signed out, this one included: it goes on with the new pair the answer brings. */
+    changePassword: (input: ChangePasswordInput) =>
+      start(async () => (await request(ChangePasswordDocument, { input }, await authorization())).changePassword),
+    /** Deletes the account on the server, then forgets the session here. */
+    async deleteAccount(password: string): Promise<Failure | null> {
+      try {
+        await request(DeleteAccountDocument, { password }, await authorization());
+      } catch (error) {
+        return toFailure(error);
+      }
+      await forgetPushSubscription().catch(() => undefined);
+      store(null);
+      return null;
+    },
     /** Ends the session here at once, and on the server when it answers. */
     async signOut(): Promise<void> {
       // While still signed in: the server forgets this browser's push subscription.
