@@ -5,6 +5,7 @@ import { migrations } from '../migrations/index.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { User } from './entities/user.entity.js';
 import { MediaPeer } from './peers/media.js';
+import { AuditEventResolver } from './resolvers/audit-event.resolver.js';
 import { AuthResolver } from './resolvers/auth.resolver.js';
 import { PresenceResolver } from './resolvers/presence.resolver.js';
 import { UserResolver } from './resolvers/user.resolver.js';
@@ -14,6 +15,7 @@ import { MediaDirectoryService } from './services/media-directory.service.js';
 import { PasswordService } from './services/password.service.js';
 import { PresenceService } from './services/presence.service.js';
 import { ProfileService } from './services/profile.service.js';
+import { SecurityEventsService } from './services/security-events.service.js';
 import { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -61,6 +63,7 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
         new AuthResolver(new AccountService(new PasswordService(), sessions), sessions),
         new UserResolver(users, new ProfileService(media, jobs)),
         new PresenceResolver(new PresenceService(options.presence)),
+        new AuditEventResolver(new SecurityEventsService(), users),
       ],
     };
   },

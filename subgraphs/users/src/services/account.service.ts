@@ -1,4 +1,13 @@
-import { BadUserInputError, ConflictError, UnauthenticatedError, isUniqueViolation, type EntityManager } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  ConflictError,
+  UnauthenticatedError,
+  isUniqueViolation,
+  type ClientInfo,
+  type EntityManager,
+} from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
 import { checkPasswordStrength } from './password.rules.js';
@@ -56,20 +65,25 @@ export class AccountService {
 
   /**
    * Signs in by username or email, case-insensitively. Unknown accounts cost the same argon2
-   * check as wrong passwords.
+   * check as wrong passwords. Both outcomes go to the audit trail with `client`; a failure names
+   * the account when there is one, and the login tried.
    * @throws UnauthenticatedError with one generic message for any wrong credential
    */
-  async login(em: EntityManager, input: { login: string; password: string }): Promise<AuthPayload> {
+  async login(em: EntityManager, input: { login: string; password: string }, client: ClientInfo | null = null): Promise<AuthPayload> {
     const login = input.login.trim().toLowerCase();
     if (!login) throw new BadUserInputError('Enter your username or email.', 'login');
     if (!input.password) throw new BadUserInputError('Enter your password.', 'password');
 
     const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
     const valid = await this.passwords.verify(user?.passwordHash ?? null, input.password);
-    if (!user || !valid) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    if (!user || !valid) {
+      await AuditLog.record(em, { action: AuditAction.SIGN_IN_FAILED, targetUserId: user?.id, client, detail: { login } });
+      throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    }
 
     const refreshToken = this.sessions.startFamily(em, user);
     await em.flush();
+    await AuditLog.record(em, { action: AuditAction.SIGN_IN_SUCCEEDED, actorId: user.id, targetUserId: user.id, client });
     return this.sessions.issue(user, refreshToken);
   }
 }

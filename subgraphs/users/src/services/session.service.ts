@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
-import { UnauthenticatedError, type EntityManager, type Logger, type TokenSigner } from '@chirpchat/kit';
+import { AuditAction, AuditLog, UnauthenticatedError, type ClientInfo, type EntityManager, type Logger, type TokenSigner } from '@chirpchat/kit';
 import { RefreshToken } from '../entities/refresh-token.entity.js';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
@@ -52,16 +52,18 @@ export class SessionService {
    * Exchanges a refresh token for a new pair. Everything that changes a family runs under
    * that family's transaction lock and re-reads the row inside it, so of two concurrent calls
    * with the same token one rotates it and the other sees it used (a replay), and a revocation
-   * cannot miss a successor issued at the same moment.
+   * cannot miss a successor issued at the same moment. A replay is audited (`refresh_token.reused`,
+   * about the family's user; the actor is unknown: it may be the thief) in the revocation's transaction.
    * @throws UnauthenticatedError for an unknown, expired, revoked or replayed token
    */
-  async refresh(em: EntityManager, presented: string): Promise<AuthPayload> {
+  async refresh(em: EntityManager, presented: string, client: ClientInfo | null = null): Promise<AuthPayload> {
     const outcome = await em.transactional(async (tx): Promise<{ user: User; refreshToken: string } | Refusal> => {
       const token = await this.lockFamilyOf(tx, presented);
       if (!token) return 'unknown';
       if (token.revokedAt) return 'revoked';
       if (token.usedAt) {
         await this.revokeFamily(tx, token.family);
+        await AuditLog.record(tx, { action: AuditAction.REFRESH_TOKEN_REUSED, targetUserId: token.user.id, subjectId: token.family, client });
         return 'replayed';
       }
       if (token.expiresAt.getTime() <= Date.now()) return 'expired';
@@ -85,12 +87,24 @@ export class SessionService {
    * Revokes the family of `presented` (this device's session and every rotation of it).
    * @returns false when the token is not one of ours, true otherwise (also when it was
    *   already revoked or expired), so a client can always log out and then forget its tokens.
+   *   Revoking a live session is audited (`session.revoked`, reason `logout`).
    */
-  async logout(em: EntityManager, presented: string): Promise<boolean> {
+  async logout(em: EntityManager, presented: string, client: ClientInfo | null = null): Promise<boolean> {
     return em.transactional(async (tx) => {
       const token = await this.lockFamilyOf(tx, presented);
       if (!token) return false;
-      await this.revokeFamily(tx, token.family);
+      const userId = token.user.id;
+      const revoked = await this.revokeFamily(tx, token.family);
+      if (revoked > 0) {
+        await AuditLog.record(tx, {
+          action: AuditAction.SESSION_REVOKED,
+          actorId: userId,
+          targetUserId: userId,
+          subjectId: token.family,
+          client,
+          detail: { reason: 'logout' },
+        });
+      }
       return true;
     });
   }
@@ -120,8 +134,9 @@ export class SessionService {
     return tx.findOneOrFail(RefreshToken, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
-  private async revokeFamily(em: EntityManager, family: string): Promise<void> {
-    await em.nativeUpdate(RefreshToken, { family, revokedAt: null }, { revokedAt: new Date() });
+  /** @returns how many of the family's tokens were still live */
+  private async revokeFamily(em: EntityManager, family: string): Promise<number> {
+    return em.nativeUpdate(RefreshToken, { family, revokedAt: null }, { revokedAt: new Date() });
   }
 }
 
