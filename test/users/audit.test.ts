@@ -51,7 +51,12 @@ describe('the audit trail of sign-ins and sessions', () => {
 
     const events = (await securityEvents(alice)).filter((event) => event.action === 'sign_in.succeeded');
     expect(events).toEqual([
-      expect.objectContaining({ actor: { id: alice.id }, targetUser: { id: alice.id }, userAgent: AGENT, address: expect.stringMatching(/127\.0\.0\.1$/) }),
+      expect.objectContaining({
+        actor: { id: alice.id },
+        targetUser: { id: alice.id },
+        userAgent: AGENT,
+        address: expect.stringMatching(/127\.0\.0\.1$/),
+      }),
     ]);
     expect(await rows('sign_in.succeeded', alice.id)).toHaveLength(1);
   });
@@ -83,7 +88,9 @@ describe('the audit trail of sign-ins and sessions', () => {
     const login = await as()(LoginAuditedDocument, { input: { login: carol.username, password: PASSWORD } });
     const fresh = { ...carol, accessToken: login.data!.login.accessToken };
     const reused = (await securityEvents(fresh)).filter((event) => event.action === 'refresh_token.reused');
-    expect(reused).toEqual([expect.objectContaining({ actor: null, targetUser: { id: carol.id }, userAgent: AGENT, subjectId: expect.any(String) })]);
+    expect(reused).toEqual([
+      expect.objectContaining({ actor: null, targetUser: { id: carol.id }, userAgent: AGENT, subjectId: expect.any(String) }),
+    ]);
   });
 
   it('records a logout as one revoked session, and nothing for logging out of it again', async () => {

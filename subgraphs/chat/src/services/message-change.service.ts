@@ -1,4 +1,13 @@
-import { AuditAction, AuditLog, BadUserInputError, ForbiddenError, NotFoundError, type ClientInfo, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  ForbiddenError,
+  NotFoundError,
+  type ClientInfo,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import { Message } from '../entities/message.entity.js';
 import { isUuid } from './ids.js';
 import type { MediaDeletionService } from './media-deletion.service.js';

@@ -27,7 +27,10 @@ export class AuditEvent {
   @Field((_type) => ID, { nullable: true, description: 'What was acted on: a message, a file, a session, a push subscription.' })
   subjectId!: string | null;
 
-  @Field((_type) => String, { nullable: true, description: 'For member.role_changed the role given, for member.removed the role they had.' })
+  @Field((_type) => String, {
+    nullable: true,
+    description: 'For member.role_changed the role given, for member.removed the role they had.',
+  })
   role!: string | null;
 
   @Field((_type) => String, { nullable: true, description: 'The client address the action came from.' })

@@ -1,4 +1,12 @@
-import { AuditAction, AuditLog, type EntityManager, type JobInsert, type JobQueue, type JobWithMetadata, type Logger } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  type EntityManager,
+  type JobInsert,
+  type JobQueue,
+  type JobWithMetadata,
+  type Logger,
+} from '@chirpchat/kit';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import { pushJob, pushQueue, type PushJob, type PushRetry } from './push-job.js';
 import type { PushOutcome, PushSender } from './push-sender.js';

@@ -1,4 +1,13 @@
-import { AuditAction, AuditLog, BadUserInputError, isBase64urlKey, type AuditEntry, type ClientInfo, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  isBase64urlKey,
+  type AuditEntry,
+  type ClientInfo,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import type { PushSubscriptionInput } from '../inputs/push-subscription.input.js';
 import type { EndpointPolicy, EndpointProblem } from './endpoint-policy.js';
@@ -30,7 +39,12 @@ export class PushSubscriptionService {
    * @throws BadUserInputError, storing nothing, for an endpoint that is not an https URL on a public
    *   address (unless allowlisted) or keys of the wrong form
    */
-  async register(em: EntityManager, viewer: Viewer, input: PushSubscriptionInput, client: ClientInfo | null = null): Promise<PushSubscription> {
+  async register(
+    em: EntityManager,
+    viewer: Viewer,
+    input: PushSubscriptionInput,
+    client: ClientInfo | null = null,
+  ): Promise<PushSubscription> {
     const endpoint = input.endpoint.trim();
     if (endpoint === '' || endpoint.length > MAX_ENDPOINT) {
       throw new BadUserInputError(`endpoint must have 1 to ${MAX_ENDPOINT} characters.`, 'endpoint');
@@ -81,7 +95,13 @@ export class PushSubscriptionService {
       if (previous !== viewer.id) {
         events.unshift({ action: AuditAction.PUSH_SUBSCRIPTION_ADDED, actorId: viewer.id, targetUserId: viewer.id, subjectId: id, client });
         // The browser now belongs to another account; its previous owner is not told who.
-        if (previous) events.push({ action: AuditAction.PUSH_SUBSCRIPTION_REMOVED, targetUserId: previous, subjectId: id, detail: { reason: 'taken-over' } });
+        if (previous)
+          events.push({
+            action: AuditAction.PUSH_SUBSCRIPTION_REMOVED,
+            targetUserId: previous,
+            subjectId: id,
+            detail: { reason: 'taken-over' },
+          });
       }
       await AuditLog.record(tx, events);
       return subscription;

@@ -17,7 +17,10 @@ export class AuditEventResolver {
   @Query((_returns) => [AuditEvent], {
     description: 'Sign-ins, refresh-token reuse, password, session and push subscription changes of the viewer’s account, newest first.',
   })
-  mySecurityEvents(@Ctx() context: RequestContext, @Args((_type) => AuditEventsArgs) { first, before }: AuditEventsArgs): Promise<AuditEvent[]> {
+  mySecurityEvents(
+    @Ctx() context: RequestContext,
+    @Args((_type) => AuditEventsArgs) { first, before }: AuditEventsArgs,
+  ): Promise<AuditEvent[]> {
     return this.events.list(context.em, requireViewer(context), first, before);
   }
 

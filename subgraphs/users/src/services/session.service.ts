@@ -1,6 +1,14 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
-import { AuditAction, AuditLog, UnauthenticatedError, type ClientInfo, type EntityManager, type Logger, type TokenSigner } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  UnauthenticatedError,
+  type ClientInfo,
+  type EntityManager,
+  type Logger,
+  type TokenSigner,
+} from '@chirpchat/kit';
 import { RefreshToken } from '../entities/refresh-token.entity.js';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
@@ -63,7 +71,12 @@ export class SessionService {
       if (token.revokedAt) return 'revoked';
       if (token.usedAt) {
         await this.revokeFamily(tx, token.family);
-        await AuditLog.record(tx, { action: AuditAction.REFRESH_TOKEN_REUSED, targetUserId: token.user.id, subjectId: token.family, client });
+        await AuditLog.record(tx, {
+          action: AuditAction.REFRESH_TOKEN_REUSED,
+          targetUserId: token.user.id,
+          subjectId: token.family,
+          client,
+        });
         return 'replayed';
       }
       if (token.expiresAt.getTime() <= Date.now()) return 'expired';
