@@ -385,5 +385,14 @@ describe('deleting a message deletes its files', () => {
     await stack.media.start();
     await expect.poll(() => storedFiles(mediaId), { timeout: 30_000 }).toEqual([]);
     await expect.poll(() => stack.sql(`select id from media.media where id = $1`, [mediaId]), { timeout: 10_000 }).toEqual([]);
+    // The audit trail has the deletion once: by alice for the message, by the system for the file.
+    const audited = await stack.sql(
+      `select action, actor_id, target_user_id, subject_id from audit.events where subject_id = any($1::text[]) order by seq`,
+      [[message.id, mediaId]],
+    );
+    expect(audited).toEqual([
+      { action: 'message.deleted_for_everyone', actor_id: alice.id, target_user_id: alice.id, subject_id: message.id },
+      { action: 'media.deleted', actor_id: null, target_user_id: alice.id, subject_id: mediaId },
+    ]);
   });
 });

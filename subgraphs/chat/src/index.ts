@@ -13,6 +13,7 @@ import { Story } from './entities/story.entity.js';
 import { chatReferences, chatResolvers } from './schema.js';
 import { MediaPeer } from './peers/media.js';
 import { UsersPeer } from './peers/users.js';
+import { ConversationAuditResolver } from './resolvers/conversation-audit.resolver.js';
 import { ConversationUnreadResolver } from './resolvers/conversation-unread.resolver.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
 import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
@@ -29,6 +30,7 @@ import { StoryResolver } from './resolvers/story.resolver.js';
 import { TypingResolver } from './resolvers/typing.resolver.js';
 import { UserResolver } from './resolvers/user.resolver.js';
 import { ContactService } from './services/contact.service.js';
+import { ConversationAuditService } from './services/conversation-audit.service.js';
 import { ConversationService } from './services/conversation.service.js';
 import { MediaDeletionService } from './services/media-deletion.service.js';
 import { MediaDirectoryService } from './services/media-directory.service.js';
@@ -125,6 +127,7 @@ export const chatSubgraph = defineSubgraph<ChatOptions>({
         new TypingResolver(typing, rateLimits),
         new StoryResolver(stories),
         new UserResolver(new ContactService()),
+        new ConversationAuditResolver(new ConversationAuditService(membership)),
       ],
       start: async () => {
         await directory.start();

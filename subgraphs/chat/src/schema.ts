@@ -1,3 +1,4 @@
+import { ConversationAuditResolver } from './resolvers/conversation-audit.resolver.js';
 import { resolveConversationReference } from './resolvers/conversation.reference.js';
 import { ConversationResolver } from './resolvers/conversation.resolver.js';
 import { MemberManagementResolver } from './resolvers/member-management.resolver.js';
@@ -35,6 +36,7 @@ export const chatResolvers = [
   TypingResolver,
   StoryResolver,
   UserResolver,
+  ConversationAuditResolver,
 ] as const;
 
 /** `__resolveReference` by type: how `_entities` turns references into chat's entities. */

@@ -75,7 +75,8 @@ async function renameApplied(client: pg.Client, schema: string, renamed: Readonl
   );
 }
 
-async function withAdvisoryLock<T>(url: string, name: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection of its own holding the session advisory lock `name` (for start-up DDL). */
+export async function withAdvisoryLock<T>(url: string, name: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

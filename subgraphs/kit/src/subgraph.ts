@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { BuildSchemaOptions } from 'type-graphql';
+import { ensureAuditLog } from './audit.js';
 import { createTokenVerifier } from './auth.js';
 import { noTopicPubSub, SchemaContainer } from './container.js';
 import { openDatabase } from './database.js';
@@ -135,6 +136,8 @@ export function defineSubgraph<Options extends SubgraphOptions>(definition: Subg
     schema: () => buildSchema(new SchemaContainer()),
     async create(options) {
       const logger = options.logger.child({ subgraph: definition.name });
+      // Before the subgraph's own schema: every subgraph writes to the shared audit trail.
+      await ensureAuditLog(options.databaseUrl);
       const orm = await openDatabase({
         url: options.databaseUrl,
         schema: definition.name,

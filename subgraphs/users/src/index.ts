@@ -6,6 +6,7 @@ import { RefreshToken } from './entities/refresh-token.entity.js';
 import { User } from './entities/user.entity.js';
 import { MediaPeer } from './peers/media.js';
 import { AccountSecurityResolver } from './resolvers/account-security.resolver.js';
+import { AuditEventResolver } from './resolvers/audit-event.resolver.js';
 import { AuthResolver } from './resolvers/auth.resolver.js';
 import { PresenceResolver } from './resolvers/presence.resolver.js';
 import { SessionResolver } from './resolvers/session.resolver.js';
@@ -17,6 +18,7 @@ import { MediaDirectoryService } from './services/media-directory.service.js';
 import { PasswordService } from './services/password.service.js';
 import { PresenceService } from './services/presence.service.js';
 import { ProfileService } from './services/profile.service.js';
+import { SecurityEventsService } from './services/security-events.service.js';
 import { SessionService } from './services/session.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -74,6 +76,7 @@ export const usersSubgraph = defineSubgraph<UsersOptions>({
         new AccountSecurityResolver(new AccountSecurityService(passwords, sessions)),
         new UserResolver(users, new ProfileService(media, jobs), rateLimits),
         new PresenceResolver(new PresenceService(options.presence)),
+        new AuditEventResolver(new SecurityEventsService(), users),
       ],
     };
   },

@@ -2,11 +2,13 @@ import { watch, type App } from 'vue';
 import { createRouter, createWebHistory } from 'vue-router';
 import { useSession } from '../composables/auth/useSession';
 import ChatPage from '../pages/ChatPage.vue';
+import ConversationActivityPage from '../pages/ConversationActivityPage.vue';
 import ConversationPage from '../pages/ConversationPage.vue';
 import HomePage from '../pages/HomePage.vue';
 import NewConversationPage from '../pages/NewConversationPage.vue';
 import RegisterPage from '../pages/RegisterPage.vue';
 import SecurityPage from '../pages/SecurityPage.vue';
+import SecurityActivityPage from '../pages/SecurityActivityPage.vue';
 import SignInPage from '../pages/SignInPage.vue';
 
 declare module 'vue-router' {
@@ -34,6 +36,8 @@ export function install(app: App): void {
           { path: 'new', name: 'new-conversation', component: NewConversationPage },
           { path: 'c/:id', name: 'conversation', component: ConversationPage, props: true },
           { path: 'settings/security', name: 'security', component: SecurityPage },
+          { path: 'c/:id/activity', name: 'conversation-activity', component: ConversationActivityPage, props: true },
+          { path: 'settings/activity', name: 'security-activity', component: SecurityActivityPage },
         ],
       },
       { path: '/:unknown(.*)*', redirect: '/' },

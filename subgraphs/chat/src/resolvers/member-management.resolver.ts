@@ -17,12 +17,12 @@ export class MemberManagementResolver {
     @Ctx() context: RequestContext,
     @Args((_type) => AddMembersArgs) { conversationId, userIds }: AddMembersArgs,
   ): Promise<Conversation> {
-    return this.members.addMembers(context.em, requireViewer(context), conversationId, userIds, context.authorization);
+    return this.members.addMembers(context.em, requireViewer(context), conversationId, userIds, context.authorization, context.client);
   }
 
   @Mutation((_returns) => Conversation, { description: 'OWNERs remove anyone else, ADMINs remove MEMBERs; it takes effect at once.' })
   removeMember(@Ctx() context: RequestContext, @Args((_type) => MemberArgs) { conversationId, userId }: MemberArgs): Promise<Conversation> {
-    return this.members.removeMember(context.em, requireViewer(context), conversationId, userId);
+    return this.members.removeMember(context.em, requireViewer(context), conversationId, userId, context.client);
   }
 
   @Mutation((_returns) => Member, { description: 'Only OWNERs change roles; the last OWNER hands over before stepping down.' })
@@ -30,11 +30,11 @@ export class MemberManagementResolver {
     @Ctx() context: RequestContext,
     @Args((_type) => SetMemberRoleArgs) { conversationId, userId, role }: SetMemberRoleArgs,
   ): Promise<Member> {
-    return this.members.setRole(context.em, requireViewer(context), conversationId, userId, role);
+    return this.members.setRole(context.em, requireViewer(context), conversationId, userId, role, context.client);
   }
 
   @Mutation((_returns) => Boolean, { description: 'The last OWNER hands ownership to someone else before leaving.' })
   leaveConversation(@Ctx() context: RequestContext, @Arg('conversationId', (_type) => ID) conversationId: string): Promise<boolean> {
-    return this.members.leave(context.em, requireViewer(context), conversationId);
+    return this.members.leave(context.em, requireViewer(context), conversationId, context.client);
   }
 }

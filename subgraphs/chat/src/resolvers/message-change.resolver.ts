@@ -28,7 +28,7 @@ export class MessageChangeResolver {
     @Ctx() context: RequestContext,
     @Args((_type) => DeleteMessageArgs) { id, forEveryone }: DeleteMessageArgs,
   ): Promise<Message> {
-    return this.changes.delete(context.em, requireViewer(context), id, forEveryone ?? true);
+    return this.changes.delete(context.em, requireViewer(context), id, forEveryone ?? true, context.client);
   }
 
   @Mutation((_returns) => Message, { description: 'Exactly one emoji; adding the same one again changes nothing.' })

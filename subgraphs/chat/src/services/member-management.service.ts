@@ -1,4 +1,13 @@
-import { BadUserInputError, ConflictError, ForbiddenError, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  type ClientInfo,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import type { Conversation } from '../entities/conversation.entity.js';
 import { MemberRole } from '../entities/member-role.enum.js';
 import { Member } from '../entities/member.entity.js';
@@ -24,6 +33,10 @@ const HAND_OVER = 'You are the last owner: make someone else an owner with setMe
  *
  * When the last member leaves, the conversation stays, with no members: nobody can reach it any
  * more, and its history is kept rather than deleted behind anybody's back.
+ *
+ * Each change that happened is audited (`member.added`, `member.removed`, `member.left`,
+ * `member.role_changed`) in its own transaction, with the caller's `client`; a refused or
+ * no-op change records nothing.
  */
 export class MemberManagementService {
   constructor(
@@ -44,6 +57,7 @@ export class MemberManagementService {
     conversationId: string,
     userIds: readonly string[],
     authorization: string | null,
+    client: ClientInfo | null = null,
   ): Promise<Conversation> {
     const ids = [...new Set(userIds.map((id) => id.trim()))];
     if (ids.length === 0 || ids.includes('')) throw new BadUserInputError('Name at least one user, with no empty ids.', 'userIds');
@@ -59,15 +73,19 @@ export class MemberManagementService {
       const newcomers = ids.filter((id) => !roles.has(id));
       if (newcomers.length === 0) return;
       const joinedAt = new Date();
-      await tx.execute(
+      const added = await tx.execute<Array<{ user_id: string }>>(
         // Newcomers start with both cursors at the latest message: the history they can now read
         // is not "unread" for them, and it does not fall back from READ to SENT for its senders.
         `insert into "chat"."member" ("conversation_id", "user_id", "role", "joined_at", "last_delivered_seq", "last_read_seq")
            select ?, "user_id", ?, ?, "c"."last_seq", "c"."last_seq"
              from unnest(?::text[]) as "user_id", "chat"."conversation" as "c" where "c"."id" = ?
-           on conflict do nothing`,
+           on conflict do nothing returning "user_id"`,
         // One array parameter: a plain JS array would be spread into a list of parameters.
         [conversationId, MemberRole.MEMBER, joinedAt, tx.getPlatform().marshallArray(newcomers), conversationId],
+      );
+      await AuditLog.record(
+        tx,
+        added.map((row) => ({ action: AuditAction.MEMBER_ADDED, actorId: viewer.id, targetUserId: row.user_id, conversationId, client })),
       );
     });
     return conversation;
@@ -78,7 +96,13 @@ export class MemberManagementService {
    * @throws ForbiddenError unless the viewer may remove that member (see `canRemoveMember`);
    *   BadUserInputError for a DIRECT conversation or for removing oneself (that is leaving)
    */
-  async removeMember(em: EntityManager, viewer: Viewer, conversationId: string, userId: string): Promise<Conversation> {
+  async removeMember(
+    em: EntityManager,
+    viewer: Viewer,
+    conversationId: string,
+    userId: string,
+    client: ClientInfo | null = null,
+  ): Promise<Conversation> {
     const { conversation } = await this.managed(em, viewer, conversationId);
     if (userId === viewer.id) throw new BadUserInputError('To leave a conversation yourself, use leaveConversation.', 'userId');
     await this.locked(em, conversationId, async (tx, roles) => {
@@ -88,6 +112,14 @@ export class MemberManagementService {
       if (target === undefined) return;
       if (!canRemoveMember(actor, target)) throw new ForbiddenError('Admins remove members only; only owners remove admins and owners.');
       await this.deleteMember(tx, conversationId, userId);
+      await AuditLog.record(tx, {
+        action: AuditAction.MEMBER_REMOVED,
+        actorId: viewer.id,
+        targetUserId: userId,
+        conversationId,
+        client,
+        detail: { role: target },
+      });
     });
     return conversation;
   }
@@ -98,7 +130,14 @@ export class MemberManagementService {
    * @throws ForbiddenError unless the viewer is an OWNER; BadUserInputError for a DIRECT
    *   conversation or someone who is not a member; ConflictError for the last owner stepping down
    */
-  async setRole(em: EntityManager, viewer: Viewer, conversationId: string, userId: string, role: MemberRole): Promise<Member> {
+  async setRole(
+    em: EntityManager,
+    viewer: Viewer,
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    client: ClientInfo | null = null,
+  ): Promise<Member> {
     await this.managed(em, viewer, conversationId);
     const member = await this.locked(em, conversationId, async (tx, roles) => {
       if (!canChangeRoles(this.roleOf(roles, viewer.id))) throw new ForbiddenError('Only owners change roles.');
@@ -111,6 +150,14 @@ export class MemberManagementService {
           conversationId,
           userId,
         ]);
+        await AuditLog.record(tx, {
+          action: AuditAction.MEMBER_ROLE_CHANGED,
+          actorId: viewer.id,
+          targetUserId: userId,
+          conversationId,
+          client,
+          detail: { role, previousRole: current },
+        });
       }
       const [row] = await tx.execute<Array<{ joined_at: Date }>>(
         `select "joined_at" from "chat"."member" where "conversation_id" = ? and "user_id" = ?`,
@@ -126,12 +173,13 @@ export class MemberManagementService {
    * ownership on; the last member leaving keeps the (now unreachable) conversation.
    * @throws BadUserInputError for a DIRECT conversation; ConflictError for the last owner
    */
-  async leave(em: EntityManager, viewer: Viewer, conversationId: string): Promise<boolean> {
+  async leave(em: EntityManager, viewer: Viewer, conversationId: string, client: ClientInfo | null = null): Promise<boolean> {
     await this.managed(em, viewer, conversationId);
     await this.locked(em, conversationId, async (tx, roles) => {
       const role = this.roleOf(roles, viewer.id);
       if (role === MemberRole.OWNER && this.owners(roles) === 1 && roles.size > 1) throw new ConflictError(HAND_OVER);
       await this.deleteMember(tx, conversationId, viewer.id);
+      await AuditLog.record(tx, { action: AuditAction.MEMBER_LEFT, actorId: viewer.id, targetUserId: viewer.id, conversationId, client });
     });
     return true;
   }

@@ -1,4 +1,13 @@
-import { BadUserInputError, ForbiddenError, NotFoundError, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  ForbiddenError,
+  NotFoundError,
+  type ClientInfo,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import { Message } from '../entities/message.entity.js';
 import { isUuid } from './ids.js';
 import type { MediaDeletionService } from './media-deletion.service.js';
@@ -63,7 +72,7 @@ export class MessageChangeService {
    * @throws ForbiddenError when deleting someone else's message for everyone without the role;
    *   NotFoundError for an unknown id
    */
-  async delete(em: EntityManager, viewer: Viewer, id: string, forEveryone: boolean): Promise<Message> {
+  async delete(em: EntityManager, viewer: Viewer, id: string, forEveryone: boolean, client: ClientInfo | null = null): Promise<Message> {
     const { message, membership } = await this.load(em, viewer, id);
     if (!forEveryone) {
       await em.execute(
@@ -90,6 +99,15 @@ export class MessageChangeService {
       );
       await tx.execute(`delete from "chat"."reaction" where "message_id" = ?`, [message.id]);
       await this.mediaDeletion.enqueue(tx, [{ kind: 'message', id: message.id, mediaIds: live.media_ids }]);
+      await AuditLog.record(tx, {
+        action: AuditAction.MESSAGE_DELETED_FOR_EVERYONE,
+        actorId: viewer.id,
+        targetUserId: message.senderId,
+        conversationId: message.conversationId,
+        subjectId: message.id,
+        client,
+        detail: { mediaIds: live.media_ids },
+      });
       return true;
     });
     const current = await this.reload(em, message.id);

@@ -1,4 +1,4 @@
-import type { EntityManager, Job, JobQueue, Logger } from '@chirpchat/kit';
+import { AuditAction, AuditLog, type EntityManager, type Job, type JobQueue, type Logger } from '@chirpchat/kit';
 import type { MediaDeleteEvent } from '@chirpchat/kit/contracts';
 import { Media } from '../entities/media.entity.js';
 import type { MediaStore } from '../stores/store.js';
@@ -9,7 +9,9 @@ import { toStored } from './media-urls.service.js';
  * Deletes files whose message or story is gone. Chat enqueues one `media-delete` event in the
  * transaction that deletes the message; here it becomes one job per file, each retried with
  * backoff until the store confirms (a file the store no longer has counts as deleted), and only
- * then is the row removed — so a store outage delays deletion but never loses it.
+ * then is the row removed — so a store outage delays deletion but never loses it. Removing the
+ * row records `media.deleted` in the audit trail in the same transaction (the system is the
+ * actor, the uploader the target), so a re-run job cannot record it twice.
  */
 export class DeletionService {
   constructor(
@@ -36,7 +38,16 @@ export class DeletionService {
     const media = await em.findOne(Media, job.data.mediaId);
     if (!media) return;
     await this.stores(media.store).delete(toStored(media));
-    await em.nativeDelete(Media, { id: media.id });
+    await em.transactional(async (tx) => {
+      if ((await tx.nativeDelete(Media, { id: media.id })) === 0) return;
+      await AuditLog.record(tx, {
+        action: AuditAction.MEDIA_DELETED,
+        targetUserId: media.uploaderId,
+        conversationId: media.conversationId,
+        subjectId: media.id,
+        detail: { reason: job.data.reason, kind: media.kind },
+      });
+    });
     this.logger.info({ mediaId: media.id, reason: job.data.reason }, 'media deleted');
   }
 }

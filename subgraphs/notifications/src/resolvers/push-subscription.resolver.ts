@@ -27,11 +27,11 @@ export class PushSubscriptionResolver {
     @Ctx() context: RequestContext,
     @Arg('input', (_type) => PushSubscriptionInput) input: PushSubscriptionInput,
   ): Promise<PushSubscription> {
-    return this.subscriptions.register(context.em, requireViewer(context), input);
+    return this.subscriptions.register(context.em, requireViewer(context), input, context.client);
   }
 
   @Mutation((_returns) => Boolean, { description: 'False when the viewer has no subscription with this endpoint.' })
   unregisterPushSubscription(@Ctx() context: RequestContext, @Arg('endpoint', (_type) => String) endpoint: string): Promise<boolean> {
-    return this.subscriptions.unregister(context.em, requireViewer(context), endpoint);
+    return this.subscriptions.unregister(context.em, requireViewer(context), endpoint, context.client);
   }
 }

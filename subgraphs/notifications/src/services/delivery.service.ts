@@ -1,4 +1,12 @@
-import type { EntityManager, JobInsert, JobQueue, JobWithMetadata, Logger } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  type EntityManager,
+  type JobInsert,
+  type JobQueue,
+  type JobWithMetadata,
+  type Logger,
+} from '@chirpchat/kit';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import { pushJob, pushQueue, type PushJob, type PushRetry } from './push-job.js';
 import type { PushOutcome, PushSender } from './push-sender.js';
@@ -204,7 +212,19 @@ export class DeliveryService {
     const gone = attempts.filter((attempt) => attempt.outcome?.kind === 'gone');
     if (gone.length > 0) {
       // The delivery rows go with them (on delete cascade).
-      await tx.nativeDelete(PushSubscription, { id: { $in: gone.map((attempt) => attempt.push.subscriptionId) } });
+      const removed = await tx.execute<Array<{ id: string; user_id: string }>>(
+        `delete from "notifications"."push_subscription" where "id" = any(?::uuid[]) returning "id", "user_id"`,
+        [tx.getPlatform().marshallArray([...new Set(gone.map((attempt) => attempt.push.subscriptionId))])],
+      );
+      await AuditLog.record(
+        tx,
+        removed.map((row) => ({
+          action: AuditAction.PUSH_SUBSCRIPTION_REMOVED,
+          targetUserId: row.user_id,
+          subjectId: row.id,
+          detail: { reason: 'expired' },
+        })),
+      );
       for (const attempt of gone)
         this.logger.info(context(attempt.push, attempt.outcome!), 'push subscription expired at the push service; deleted');
     }

@@ -1,4 +1,13 @@
-import { BadUserInputError, isBase64urlKey, type EntityManager, type Viewer } from '@chirpchat/kit';
+import {
+  AuditAction,
+  AuditLog,
+  BadUserInputError,
+  isBase64urlKey,
+  type AuditEntry,
+  type ClientInfo,
+  type EntityManager,
+  type Viewer,
+} from '@chirpchat/kit';
 import { PushSubscription } from '../entities/push-subscription.entity.js';
 import type { PushSubscriptionInput } from '../inputs/push-subscription.input.js';
 import type { EndpointPolicy, EndpointProblem } from './endpoint-policy.js';
@@ -16,7 +25,11 @@ const endpointMessages: Record<EndpointProblem, string> = {
   unresolvable: 'The endpoint’s host name does not resolve: check the endpoint, or try again later.',
 };
 
-/** Registering and removing a user's Web Push subscriptions (one per browser). */
+/**
+ * Registering and removing a user's Web Push subscriptions (one per browser). Each one added
+ * or removed at the user's request is audited (`push_subscription.added`, `.removed`) in the
+ * same transaction, with their client; refreshing the keys of their own subscription is not.
+ */
 export class PushSubscriptionService {
   constructor(private readonly policy: EndpointPolicy) {}
 
@@ -26,7 +39,12 @@ export class PushSubscriptionService {
    * @throws BadUserInputError, storing nothing, for an endpoint that is not an https URL on a public
    *   address (unless allowlisted) or keys of the wrong form
    */
-  async register(em: EntityManager, viewer: Viewer, input: PushSubscriptionInput): Promise<PushSubscription> {
+  async register(
+    em: EntityManager,
+    viewer: Viewer,
+    input: PushSubscriptionInput,
+    client: ClientInfo | null = null,
+  ): Promise<PushSubscription> {
     const endpoint = input.endpoint.trim();
     if (endpoint === '' || endpoint.length > MAX_ENDPOINT) {
       throw new BadUserInputError(`endpoint must have 1 to ${MAX_ENDPOINT} characters.`, 'endpoint');
@@ -48,27 +66,68 @@ export class PushSubscriptionService {
     const userAgent = input.userAgent?.trim().slice(0, MAX_USER_AGENT) || null;
 
     const row = await em.transactional(async (tx) => {
-      const [stored] = await tx.execute<Array<Record<string, unknown>>>(
-        `insert into "notifications"."push_subscription" ("id", "user_id", "endpoint", "p256dh", "auth", "user_agent", "created_at", "updated_at")
+      // The CTE sees the table as it was before the upsert: who had this browser until now.
+      const [stored] = await tx.execute<Array<Record<string, unknown> & { previous_user_id: string | null }>>(
+        `with "previous" as (select "user_id" from "notifications"."push_subscription" where "endpoint" = ?)
+         insert into "notifications"."push_subscription" ("id", "user_id", "endpoint", "p256dh", "auth", "user_agent", "created_at", "updated_at")
          values (gen_random_uuid(), ?, ?, ?, ?, ?, now(), now())
          on conflict ("endpoint") do update set "user_id" = excluded."user_id", "p256dh" = excluded."p256dh", "auth" = excluded."auth",
            "user_agent" = excluded."user_agent", "updated_at" = excluded."updated_at"
-         returning *`,
-        [viewer.id, endpoint, p256dh, auth, userAgent],
+         returning *, (select "user_id" from "previous") as "previous_user_id"`,
+        [endpoint, viewer.id, endpoint, p256dh, auth, userAgent],
       );
-      await tx.execute(
+      const dropped = await tx.execute<Array<{ id: string }>>(
         `delete from "notifications"."push_subscription" where "user_id" = ? and "id" not in
-           (select "id" from "notifications"."push_subscription" where "user_id" = ? order by "updated_at" desc limit ?)`,
+           (select "id" from "notifications"."push_subscription" where "user_id" = ? order by "updated_at" desc limit ?)
+         returning "id"`,
         [viewer.id, viewer.id, MAX_PER_USER],
       );
-      return stored!;
+      const { previous_user_id: previous, ...subscription } = stored!;
+      const id = String(subscription.id);
+      const events: AuditEntry[] = dropped.map((old) => ({
+        action: AuditAction.PUSH_SUBSCRIPTION_REMOVED,
+        actorId: viewer.id,
+        targetUserId: viewer.id,
+        subjectId: old.id,
+        client,
+        detail: { reason: 'device-limit' },
+      }));
+      if (previous !== viewer.id) {
+        events.unshift({ action: AuditAction.PUSH_SUBSCRIPTION_ADDED, actorId: viewer.id, targetUserId: viewer.id, subjectId: id, client });
+        // The browser now belongs to another account; its previous owner is not told who.
+        if (previous)
+          events.push({
+            action: AuditAction.PUSH_SUBSCRIPTION_REMOVED,
+            targetUserId: previous,
+            subjectId: id,
+            detail: { reason: 'taken-over' },
+          });
+      }
+      await AuditLog.record(tx, events);
+      return subscription;
     });
     return em.map(PushSubscription, row);
   }
 
   /** Removes the viewer's subscription with this endpoint; false when they have none with it. */
-  async unregister(em: EntityManager, viewer: Viewer, endpoint: string): Promise<boolean> {
-    return (await em.nativeDelete(PushSubscription, { userId: viewer.id, endpoint: endpoint.trim() })) > 0;
+  async unregister(em: EntityManager, viewer: Viewer, endpoint: string, client: ClientInfo | null = null): Promise<boolean> {
+    return em.transactional(async (tx) => {
+      const removed = await tx.execute<Array<{ id: string }>>(
+        `delete from "notifications"."push_subscription" where "user_id" = ? and "endpoint" = ? returning "id"`,
+        [viewer.id, endpoint.trim()],
+      );
+      await AuditLog.record(
+        tx,
+        removed.map((row) => ({
+          action: AuditAction.PUSH_SUBSCRIPTION_REMOVED,
+          actorId: viewer.id,
+          targetUserId: viewer.id,
+          subjectId: row.id,
+          client,
+        })),
+      );
+      return removed.length > 0;
+    });
   }
 
   /** The viewer's subscriptions, newest first. */

@@ -24,6 +24,6 @@ export class AccountSecurityResolver {
   /** Messages stay, from a deleted user; every session stops at once. */
   @Mutation((_returns) => Boolean)
   deleteAccount(@Arg('password', (_type) => String) password: string, @Ctx() context: RequestContext): Promise<boolean> {
-    return this.security.deleteAccount(context.em, requireViewer(context), password);
+    return this.security.deleteAccount(context.em, requireViewer(context), password, context.client);
   }
 }

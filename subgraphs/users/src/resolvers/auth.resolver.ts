@@ -45,13 +45,13 @@ export class AuthResolver {
   /** Rotates: the token given is spent; replaying a spent token signs its whole family out. */
   @Mutation((_returns) => AuthPayload)
   async refreshSession(@Arg('refreshToken', (_type) => String) refreshToken: string, @Ctx() context: RequestContext): Promise<AuthPayload> {
-    return signedIn(context, await this.sessions.refresh(context.em, refreshToken));
+    return signedIn(context, await this.sessions.refresh(context.em, refreshToken, context.client));
   }
 
   /** Revokes the session the token belongs to; false when the token is not known at all. */
   @Mutation((_returns) => Boolean)
   logout(@Arg('refreshToken', (_type) => String) refreshToken: string, @Ctx() context: RequestContext): Promise<boolean> {
-    return this.sessions.logout(context.em, refreshToken);
+    return this.sessions.logout(context.em, refreshToken, context.client);
   }
 }
 

@@ -16,6 +16,6 @@ export class SessionResolver {
   /** Its access tokens and live sockets stop at once; another user's session is NOT_FOUND. */
   @Mutation((_returns) => Boolean, { description: 'Signs one of your sessions out at once (its tokens and sockets stop).' })
   revokeSession(@Arg('id', (_type) => ID) id: string, @Ctx() context: RequestContext): Promise<boolean> {
-    return this.sessions.revokeSession(context.em, requireViewer(context), id);
+    return this.sessions.revokeSession(context.em, requireViewer(context), id, context.client);
   }
 }

@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import { BadUserInputError, type ClientInfo, type EntityManager, type Viewer } from '@chirpchat/kit';
+import { AuditAction, AuditLog, BadUserInputError, type ClientInfo, type EntityManager, type Viewer } from '@chirpchat/kit';
 import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
 import { checkPasswordStrength } from './password.rules.js';
@@ -38,6 +38,7 @@ export class AccountSecurityService {
       const locked = await this.bumpGeneration(tx, user.id);
       locked.passwordHash = passwordHash;
       await this.sessions.revokeAllFamilies(tx, locked);
+      await AuditLog.record(tx, { action: AuditAction.PASSWORD_CHANGED, actorId: locked.id, targetUserId: locked.id, client });
       return { locked, session: this.sessions.startFamily(tx, locked, client) };
     });
     await this.sessions.announceGeneration(locked.id, locked.tokenGeneration);
@@ -49,13 +50,14 @@ export class AccountSecurityService {
    * from "Deleted user".
    * @throws BadUserInputError `password` when it is wrong
    */
-  async deleteAccount(em: EntityManager, viewer: Viewer, password: string): Promise<true> {
+  async deleteAccount(em: EntityManager, viewer: Viewer, password: string, client: ClientInfo): Promise<true> {
     await this.checkPassword(em, viewer, password, 'password');
     const locked = await em.transactional(async (tx) => {
       const locked = await this.bumpGeneration(tx, viewer.id);
       locked.deletedAt = new Date();
       locked.displayName = DELETED_DISPLAY_NAME;
       await this.sessions.revokeAllFamilies(tx, locked);
+      await AuditLog.record(tx, { action: AuditAction.ACCOUNT_DELETED, actorId: locked.id, targetUserId: locked.id, client });
       return locked;
     });
     await this.sessions.announceGeneration(locked.id, locked.tokenGeneration);

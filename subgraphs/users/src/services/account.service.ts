@@ -1,4 +1,6 @@
 import {
+  AuditAction,
+  AuditLog,
   BadUserInputError,
   ConflictError,
   UnauthenticatedError,
@@ -63,7 +65,8 @@ export class AccountService {
 
   /**
    * Signs in by username or email, case-insensitively. Unknown accounts cost the same argon2
-   * check as wrong passwords.
+   * check as wrong passwords. Both outcomes go to the audit trail with `client`; a failure names
+   * the account when there is one, and the login tried.
    * @throws UnauthenticatedError with one generic message for any wrong credential
    */
   async login(em: EntityManager, input: { login: string; password: string }, client: ClientInfo): Promise<AuthPayload> {
@@ -73,10 +76,14 @@ export class AccountService {
 
     const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
     const valid = await this.passwords.verify(user?.passwordHash ?? null, input.password);
-    if (!user || !valid || user.deletedAt) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    if (!user || !valid || user.deletedAt) {
+      await AuditLog.record(em, { action: AuditAction.SIGN_IN_FAILED, targetUserId: user?.id, client, detail: { login } });
+      throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    }
 
     const session = this.sessions.startFamily(em, user, client);
     await em.flush();
+    await AuditLog.record(em, { action: AuditAction.SIGN_IN_SUCCEEDED, actorId: user.id, targetUserId: user.id, client });
     return this.sessions.issue(user, session);
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import {
+  AuditAction,
+  AuditLog,
   NotFoundError,
   UnauthenticatedError,
   type ClientInfo,
@@ -102,12 +104,22 @@ export class SessionService {
    * Signs one of the viewer's sessions out: its refresh tokens and, in every process at once, its access tokens.
    * @throws NotFoundError when the viewer has no session `id` (another user's included: nothing changes)
    */
-  async revokeSession(em: EntityManager, viewer: Viewer, id: string): Promise<true> {
+  async revokeSession(em: EntityManager, viewer: Viewer, id: string, client: ClientInfo): Promise<true> {
     const owned = UUID.test(id) ? await em.count(RefreshToken, { family: id, user: viewer.id }) : 0;
     if (owned === 0) throw new NotFoundError('You have no session with this id: list yours with mySessions.');
     await em.transactional(async (tx) => {
       await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`users:refresh-family:${id}`]);
-      await this.revokeFamily(tx, id);
+      const revoked = await this.revokeFamily(tx, id);
+      if (revoked > 0) {
+        await AuditLog.record(tx, {
+          action: AuditAction.SESSION_REVOKED,
+          actorId: viewer.id,
+          targetUserId: viewer.id,
+          subjectId: id,
+          client,
+          detail: { reason: 'signed out from another device' },
+        });
+      }
     });
     await this.announceSession(viewer.id, id);
     return true;
@@ -131,10 +143,11 @@ export class SessionService {
    * Exchanges a refresh token for a new pair. Everything that changes a family runs under
    * that family's transaction lock and re-reads the row inside it, so of two concurrent calls
    * with the same token one rotates it and the other sees it used (a replay), and a revocation
-   * cannot miss a successor issued at the same moment.
+   * cannot miss a successor issued at the same moment. A replay is audited (`refresh_token.reused`,
+   * about the family's user; the actor is unknown: it may be the thief) in the revocation's transaction.
    * @throws UnauthenticatedError for an unknown, expired, revoked or replayed token
    */
-  async refresh(em: EntityManager, presented: string): Promise<AuthPayload> {
+  async refresh(em: EntityManager, presented: string, client: ClientInfo | null = null): Promise<AuthPayload> {
     const replay: { token: RefreshToken | null } = { token: null };
     const outcome = await em.transactional(async (tx): Promise<{ user: User; session: IssuedSession } | Refusal> => {
       const token = await this.lockFamilyOf(tx, presented);
@@ -143,14 +156,20 @@ export class SessionService {
       if (token.usedAt) {
         await this.revokeFamily(tx, token.family);
         replay.token = token;
+        await AuditLog.record(tx, {
+          action: AuditAction.REFRESH_TOKEN_REUSED,
+          targetUserId: token.user.id,
+          subjectId: token.family,
+          client,
+        });
         return 'replayed';
       }
       if (token.expiresAt.getTime() <= Date.now()) return 'expired';
       token.usedAt = new Date();
       const user = await tx.findOneOrFail(User, token.user.id);
       if (user.deletedAt) return 'revoked';
-      const client = { userAgent: token.userAgent, address: token.address };
-      return { user, session: { sessionId: token.family, refreshToken: this.addToken(tx, user, token.family, client) } };
+      const device = { userAgent: token.userAgent, address: token.address };
+      return { user, session: { sessionId: token.family, refreshToken: this.addToken(tx, user, token.family, device) } };
     });
     if (typeof outcome === 'string') {
       if (replay.token) await this.announceSession(replay.token.user.id, replay.token.family);
@@ -169,11 +188,24 @@ export class SessionService {
    * Revokes the family of `presented` (this device's session and every rotation of it).
    * @returns false when the token is not one of ours, true otherwise (also when it was
    *   already revoked or expired), so a client can always log out and then forget its tokens.
+   *   Revoking a live session is audited (`session.revoked`, reason `logout`).
    */
-  async logout(em: EntityManager, presented: string): Promise<boolean> {
+  async logout(em: EntityManager, presented: string, client: ClientInfo | null = null): Promise<boolean> {
     const token = await em.transactional(async (tx) => {
       const token = await this.lockFamilyOf(tx, presented);
-      if (token) await this.revokeFamily(tx, token.family);
+      if (!token) return null;
+      const userId = token.user.id;
+      const revoked = await this.revokeFamily(tx, token.family);
+      if (revoked > 0) {
+        await AuditLog.record(tx, {
+          action: AuditAction.SESSION_REVOKED,
+          actorId: userId,
+          targetUserId: userId,
+          subjectId: token.family,
+          client,
+          detail: { reason: 'logout' },
+        });
+      }
       return token;
     });
     if (!token) return false;
@@ -208,8 +240,9 @@ export class SessionService {
     return tx.findOneOrFail(RefreshToken, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
-  private async revokeFamily(em: EntityManager, family: string): Promise<void> {
-    await em.nativeUpdate(RefreshToken, { family, revokedAt: null }, { revokedAt: new Date() });
+  /** @returns how many of the family's tokens were still live */
+  private async revokeFamily(em: EntityManager, family: string): Promise<number> {
+    return em.nativeUpdate(RefreshToken, { family, revokedAt: null }, { revokedAt: new Date() });
   }
 }
 
