@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ChangePasswordTokensDocument,
+  DeleteAccountWithPasswordDocument,
+  LoginDeviceDocument,
+  MySessionsListDocument,
+  RevokeSessionByIdDocument,
   LoginAuditedDocument,
   LogoutDocument,
   MySecurityEventsDocument,
@@ -98,7 +103,10 @@ describe('the audit trail of sign-ins and sessions', () => {
     expect((await as()(LogoutDocument, { token: dave.refreshToken })).data?.logout).toBe(true);
     expect((await as()(LogoutDocument, { token: dave.refreshToken })).data?.logout).toBe(true);
 
-    const revoked = (await securityEvents(dave)).filter((event) => event.action === 'session.revoked');
+    // Logging out stopped that session's access token too: read the trail from a new sign-in.
+    const again = await as()(LoginDeviceDocument, { input: { login: dave.username, password: PASSWORD } });
+    const signedIn = { ...dave, accessToken: again.data!.login.accessToken };
+    const revoked = (await securityEvents(signedIn)).filter((event) => event.action === 'session.revoked');
     expect(revoked).toEqual([expect.objectContaining({ actor: { id: dave.id }, targetUser: { id: dave.id }, userAgent: AGENT })]);
   });
 
@@ -132,5 +140,46 @@ describe('the audit table', () => {
     await expect(stack.sql(`delete from audit.events where actor_id = $1`, [gina.id])).rejects.toThrow(/append-only/);
     await expect(stack.sql(`truncate audit.events`)).rejects.toThrow(/append-only/);
     expect(await rows('sign_in.succeeded', gina.id)).toEqual(before);
+  });
+});
+
+describe('the audit trail of password changes, devices signed out and account deletion', () => {
+  it('records each once, with the person as actor and target, the forwarded User-Agent, and nothing for a refused attempt', async () => {
+    const carol = await registerUser(stack.url, 'carol');
+    const phone = await as()(LoginDeviceDocument, { input: { login: carol.username, password: PASSWORD } });
+    expect(phone.errors).toBeUndefined();
+    const sessions = await as(carol)(MySessionsListDocument);
+    const other = sessions.data!.mySessions.find((session) => !session.current)!;
+
+    // A refused change (wrong current password) records nothing.
+    const refused = await as(carol)(ChangePasswordTokensDocument, {
+      input: { currentPassword: 'not it at all', newPassword: 'a brand new passphrase 42' },
+    });
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+    expect(await rows('password.changed', carol.id)).toHaveLength(0);
+
+    expect((await as(carol)(RevokeSessionByIdDocument, { id: other.id })).errors).toBeUndefined();
+    const changed = await as(carol)(ChangePasswordTokensDocument, {
+      input: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 42' },
+    });
+    expect(changed.errors).toBeUndefined();
+    const now = { ...carol, accessToken: changed.data!.changePassword.accessToken };
+    const before = await securityEvents(now);
+    expect(await as(now)(DeleteAccountWithPasswordDocument, { password: 'a brand new passphrase 42' })).toMatchObject({
+      data: { deleteAccount: true },
+    });
+
+    const revoked = before.filter((event) => event.action === 'session.revoked');
+    expect(revoked).toEqual([
+      expect.objectContaining({ actor: { id: carol.id }, targetUser: { id: carol.id }, subjectId: other.id, userAgent: AGENT }),
+    ]);
+    expect(before.filter((event) => event.action === 'password.changed')).toEqual([
+      expect.objectContaining({ actor: { id: carol.id }, targetUser: { id: carol.id }, userAgent: AGENT }),
+    ]);
+    // The deleted account can read nothing any more: the trail itself shows it.
+    expect(await rows('account.deleted', carol.id)).toEqual([
+      expect.objectContaining({ actor_id: carol.id, target_user_id: carol.id, user_agent: AGENT }),
+    ]);
+    expect(await rows('password.changed', carol.id)).toHaveLength(1);
   });
 });
