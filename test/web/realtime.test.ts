@@ -105,34 +105,48 @@ describe('the web client in Chromium: delivery', () => {
     expect(chat.browser.problems).toEqual([]);
   }, 60_000);
 
-  it('shows a send as "Sending…", marks it "Failed to send", and Retry sends it once with the same clientId', async () => {
+  it('shows a send as "Sending…"; a dropped network sends it again by itself, a real failure shows "Failed to send", and Retry sends it once with the same clientId', async () => {
     const chat = await openChat();
     const { page } = chat.browser;
     const clientIds: string[] = [];
     const release = deferred();
-    let failNext = true;
+    let attempt = 0;
     await page.route('**/graphql', async (route) => {
       const body = route.request().postData() ?? '';
       if (!body.includes('SendMessage')) return route.continue();
       clientIds.push(JSON.parse(body).variables.input.clientId);
-      if (!failNext) return route.continue();
-      failNext = false;
-      await release.promise;
-      await route.abort('internetdisconnected');
+      attempt += 1;
+      if (attempt === 1) {
+        await release.promise;
+        return route.abort('internetdisconnected');
+      }
+      if (attempt === 2) {
+        // Not a passing problem: the client stops and lets the person decide.
+        return route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            data: null,
+            errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          }),
+        });
+      }
+      return route.continue();
     });
 
     await sendWithEnter(page, 'through a flaky network');
     const item = messageList(page).getByRole('listitem').filter({ hasText: 'through a flaky network' });
     await item.getByText('Sending…').waitFor();
     release.resolve();
+    await item.getByText(/^Not sent yet — trying again in \d+ s$/).waitFor();
     await item.getByText('Failed to send').waitFor();
 
     await item.getByRole('button', { name: 'Retry' }).click();
     await item.getByRole('time').waitFor();
     expect(await item.getByText('Failed to send').count()).toBe(0);
     await expectEachOnce(page, ['through a flaky network']);
-    expect(clientIds).toHaveLength(2);
-    expect(clientIds[1]).toBe(clientIds[0]);
+    expect(clientIds).toHaveLength(3);
+    expect(new Set(clientIds).size).toBe(1);
 
     // The server stored it once.
     const history = await graphql(stack.url, ConversationTextsDocument, { id: chat.conversationId }, chat.peer.accessToken);
