@@ -144,7 +144,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   const { logger } = options;
   const { revocations } = options;
   const verifyToken = await createTokenVerifier(options.jwtPublicKey, revocations);
-  // Sockets by user: a revocation finds the ones it closes without a walk over all of them, and their count bounds a user's connections.
+  // Sockets by user, so that a revocation finds the ones it closes without a walk over all of them.
   const socketsByUser = new Map<string, Set<SocketExtra>>();
   const closeIfRevoked = (extra: SocketExtra) => {
     if (extra.viewer && revocations?.isRevoked(extra.viewer)) extra.socket?.close(CloseCode.Forbidden, SESSION_REVOKED_REASON);
@@ -192,6 +192,7 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
   const maxSocketsPerUser = options.sockets?.maxSocketsPerUser ?? 16;
   const ownLimits = options.rateLimits ? null : new RateLimits({ logger });
   const rateLimits = options.rateLimits ?? ownLimits!;
+  const socketsOfUser = new Map<string, number>();
   // `ws` closes a socket whose message is larger with 1009; its default would take 100 MiB.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.sockets?.maxMessageBytes ?? 64 * 1024 });
 
@@ -213,18 +214,18 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
         const check = await verifyToken(typeof authorization === 'string' ? authorization : undefined);
         if (!check.ok) return false; // graphql-ws closes with 4403 Forbidden
         const userId = check.viewer.id;
+        const held = socketsOfUser.get(userId) ?? 0;
         try {
-          if (rateLimits.enabled && (socketsByUser.get(userId)?.size ?? 0) >= maxSocketsPerUser)
+          if (rateLimits.enabled && held >= maxSocketsPerUser)
             throw new RateLimitedError(`At most ${maxSocketsPerUser} connections at once.`, 5);
           await rateLimits.consume('socketConnect', userId);
         } catch (error) {
           if (!(error instanceof RateLimitedError)) throw error;
-          ctx.extra.socket.close(RATE_LIMITED_CLOSE_CODE, `Rate limited: too many connections, retry in ${error.retryAfterSeconds} s`);
+          const retryAfter = (error.extensions as { retryAfterSeconds: number }).retryAfterSeconds;
+          ctx.extra.socket.close(RATE_LIMITED_CLOSE_CODE, `Rate limited: too many connections, retry in ${retryAfter} s`);
           return false;
         }
-        let sockets = socketsByUser.get(userId);
-        if (!sockets) socketsByUser.set(userId, (sockets = new Set()));
-        sockets.add(ctx.extra);
+        socketsOfUser.set(userId, held + 1);
         ctx.extra.client = clientOfUpgrade(ctx.extra.request, trustProxy);
         // Nothing needs the upgrade request after the handshake: do not keep its headers for the socket's life.
         (ctx.extra as { request?: unknown }).request = undefined;
@@ -235,6 +236,9 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'),
           Math.max(0, check.viewer.expiresAt.getTime() - Date.now()),
         );
+        let sockets = socketsByUser.get(check.viewer.id);
+        if (!sockets) socketsByUser.set(check.viewer.id, (sockets = new Set()));
+        sockets.add(ctx.extra);
         const live = presence.connected(check.viewer.id);
         ctx.extra.connectionId = live.connectionId;
         // Recorded before the acknowledgement, so a client that is connected is also ONLINE.
@@ -245,9 +249,13 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiryTimer);
         if (ctx.extra.viewer) {
-          const sockets = socketsByUser.get(ctx.extra.viewer.id);
+          const userId = ctx.extra.viewer.id;
+          const held = (socketsOfUser.get(userId) ?? 1) - 1;
+          if (held > 0) socketsOfUser.set(userId, held);
+          else socketsOfUser.delete(userId);
+          const sockets = socketsByUser.get(userId);
           sockets?.delete(ctx.extra);
-          if (sockets?.size === 0) socketsByUser.delete(ctx.extra.viewer.id);
+          if (sockets?.size === 0) socketsByUser.delete(userId);
         }
         if (ctx.extra.connectionId) presence.disconnected(ctx.extra.connectionId);
       },
@@ -346,8 +354,8 @@ export async function createRouter(options: RouterOptions): Promise<RouterServer
 
 /**
  * Counts each socket's messages in fixed windows (`socketMessages`: subscribe, complete, ping, …)
- * before graphql-ws reads them; past the limit the socket is closed with RATE_LIMITED_CLOSE_CODE.
- * Two numbers on the socket, no timer.
+ * before graphql-ws reads them; past the limit the socket is closed with RATE_LIMITED_CLOSE_CODE
+ * and the rest of its messages are dropped. Two numbers on the socket, no timer.
  */
 function countMessages(limit: { points: number; durationSeconds: number }): (socket: WebSocket) => void {
   const windowMs = limit.durationSeconds * 1000;

@@ -92,10 +92,7 @@ export function parseRateLimits(value: string): RateLimitSettings | string {
 
 /** A refusal: the caller did this too often and may again in `retryAfterSeconds`. Nothing was done. */
 export class RateLimitedError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
+  constructor(message: string, retryAfterSeconds: number) {
     super(ErrorCode.RATE_LIMITED, `${message} Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
   }
 }
@@ -134,7 +131,7 @@ export class RateLimits {
   readonly enabled: boolean;
   readonly store: 'redis' | 'memory';
   private readonly limiters = new Map<RateLimitRule, RateLimiterAbstract>();
-  private readonly sendLimiter: BurstyRateLimiter;
+  private readonly sendLimiter: BurstyRateLimiter | null;
   /** Where the sign-in back-off is: a key present blocks the account name until it expires. */
   private readonly signInBlocks: RateLimiterAbstract;
   private readonly redis: Redis | Cluster | null;
@@ -154,6 +151,7 @@ export class RateLimits {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           commandTimeout: REDIS_TIMEOUT_MS,
+          lazyConnect: false,
         })
       : null;
     this.redis?.on('error', (error: Error) => options.logger?.debug({ err: error }, 'rate limits: Redis unavailable, counting in memory'));
@@ -192,7 +190,7 @@ export class RateLimits {
    */
   async consumeSend(userId: string, conversationId: string): Promise<void> {
     if (!this.enabled) return;
-    await refuseOver('send', this.sendLimiter.consume(userId));
+    await refuseOver('send', this.sendLimiter!.consume(userId));
     await refuseOver('sendConversation', this.limiters.get('sendConversation')!.consume(conversationId));
   }
 

@@ -5,7 +5,6 @@ import { RegisterInput } from '../inputs/register.input.js';
 import type { AccountService } from '../services/account.service.js';
 import type { SessionService } from '../services/session.service.js';
 import { AuthPayload } from '../types/auth-payload.type.js';
-import { normalizeLogin } from '../services/profile.rules.js';
 import { markSignedIn } from './self.js';
 
 /** Sign-up, sign-in and sessions: the mutations that need no access token. */
@@ -30,7 +29,7 @@ export class AuthResolver {
    */
   @Mutation((_returns) => AuthPayload)
   async login(@Arg('input', (_type) => LoginInput) input: LoginInput, @Ctx() context: RequestContext): Promise<AuthPayload> {
-    const account = normalizeLogin(input.login);
+    const account = input.login.trim().toLowerCase();
     const { address } = context.client;
     await this.limits.beforeSignIn(account, address);
     try {

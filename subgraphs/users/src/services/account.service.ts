@@ -12,7 +12,7 @@ import { User } from '../entities/user.entity.js';
 import type { AuthPayload } from '../types/auth-payload.type.js';
 import { checkPasswordStrength } from './password.rules.js';
 import type { PasswordService } from './password.service.js';
-import { normalizeDisplayName, normalizeEmail, normalizeLogin, normalizeUsername } from './profile.rules.js';
+import { normalizeDisplayName, normalizeEmail, normalizeUsername } from './profile.rules.js';
 import type { SessionService } from './session.service.js';
 
 export interface Registration {
@@ -70,7 +70,7 @@ export class AccountService {
    * @throws UnauthenticatedError with one generic message for any wrong credential
    */
   async login(em: EntityManager, input: { login: string; password: string }, client: ClientInfo): Promise<AuthPayload> {
-    const login = normalizeLogin(input.login);
+    const login = input.login.trim().toLowerCase();
     if (!login) throw new BadUserInputError('Enter your username or email.', 'login');
     if (!input.password) throw new BadUserInputError('Enter your password.', 'password');
 

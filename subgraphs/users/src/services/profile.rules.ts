@@ -15,11 +15,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export const DISPLAY_NAME_MAX = 64;
 
-/** A sign-in's username or email as it is looked up (and counted by the sign-in limits): trimmed, lower-case. */
-export function normalizeLogin(value: string): string {
-  return value.trim().toLowerCase();
-}
-
 /** Trims and lower-cases, so that `Alice` and `alice ` are the same account. */
 export function normalizeUsername(value: string): string {
   const username = value.trim().toLowerCase();
